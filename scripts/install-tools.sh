@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Builds k6, prometheus and promtool at exactly the versions of the pinned images
+# (components/images.ts) through the Go module proxy, into a cache that later runs reuse.
+# Prints the directory holding the binaries on its last line.
+set -euo pipefail
+
+repo_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cache_dir=${K6OBS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/k6-observatory/tools}
+
+eval "$("$repo_dir/node_modules/.bin/tsx" "$repo_dir/scripts/tool-versions.ts")"
+
+if ! command -v go >/dev/null 2>&1; then
+  echo "install-tools: Go is required to build k6 ${K6_VERSION} and Prometheus ${PROMETHEUS_VERSION}; install Go 1.25 or newer" >&2
+  exit 1
+fi
+
+bin_dir="$cache_dir/k6-${K6_VERSION}_prometheus-v${PROMETHEUS_VERSION}"
+mkdir -p "$bin_dir"
+
+if [[ ! -x "$bin_dir/k6" ]]; then
+  echo "install-tools: building k6 ${K6_VERSION} (first run only)" >&2
+  GOBIN="$bin_dir.k6-tmp" CGO_ENABLED=0 go install -trimpath "go.k6.io/k6@${K6_VERSION}"
+  mv "$bin_dir.k6-tmp/k6" "$bin_dir/k6"
+  rmdir "$bin_dir.k6-tmp"
+fi
+
+if [[ ! -x "$bin_dir/prometheus" || ! -x "$bin_dir/promtool" ]]; then
+  echo "install-tools: building prometheus and promtool ${PROMETHEUS_VERSION} (first run only)" >&2
+  # Prometheus' go.mod has exclude directives, which `go install pkg@version` refuses; a throwaway
+  # wrapper module builds the same packages at the same version.
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  (
+    cd "$work"
+    go mod init k6obs-tools >/dev/null 2>&1
+    go get "github.com/prometheus/prometheus@${PROMETHEUS_MODULE_VERSION}" >/dev/null 2>&1
+    ldflags="-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION}"
+    ldflags+=" -X github.com/prometheus/common/version.Branch=HEAD"
+    ldflags+=" -X github.com/prometheus/common/version.BuildUser=k6-observatory"
+    CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin_dir/prometheus.tmp" github.com/prometheus/prometheus/cmd/prometheus
+    CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$bin_dir/promtool.tmp" github.com/prometheus/prometheus/cmd/promtool
+  )
+  mv "$bin_dir/prometheus.tmp" "$bin_dir/prometheus"
+  mv "$bin_dir/promtool.tmp" "$bin_dir/promtool"
+fi
+
+echo "$bin_dir"
