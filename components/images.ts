@@ -27,5 +27,6 @@ export function prometheusGoModuleVersion(tag: string): string {
   if (!m) {
     throw new Error(`Prometheus tag "${tag}" is not a v3.N.M release tag`);
   }
-  return `v0.3${m[1].padStart(2, "0")}.${m[2]}`;
+  const [, minor = "", patch = ""] = m;
+  return `v0.3${minor.padStart(2, "0")}.${patch}`;
 }

@@ -33,7 +33,8 @@ if [[ ! -x "$bin_dir/prometheus" || ! -x "$bin_dir/promtool" ]]; then
   (
     cd "$work"
     go mod init k6obs-tools >/dev/null 2>&1
-    go get "github.com/prometheus/prometheus@${PROMETHEUS_MODULE_VERSION}" >/dev/null 2>&1
+    go get "github.com/prometheus/prometheus/cmd/prometheus@${PROMETHEUS_MODULE_VERSION}" \
+      "github.com/prometheus/prometheus/cmd/promtool@${PROMETHEUS_MODULE_VERSION}"
     ldflags="-X github.com/prometheus/common/version.Version=${PROMETHEUS_VERSION}"
     ldflags+=" -X github.com/prometheus/common/version.Branch=HEAD"
     ldflags+=" -X github.com/prometheus/common/version.BuildUser=k6-observatory"

@@ -1,0 +1,400 @@
+import * as fs from "fs";
+import * as net from "net";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { GRAFANA_IMAGE, K6_IMAGE, PROMETHEUS_IMAGE, PinnedImage, imageRef } from "./images";
+import { RESERVED_SCRIPT_ENV } from "./k6-settings";
+import { dockerName } from "./naming";
+import { TREND_MODES, TrendMode, isTrendMode } from "./trend-mode";
+
+/** Config namespace of this project (`pulumi config set k6-observatory:<key>`). */
+export const CONFIG_NAMESPACE = "k6-observatory";
+
+/** Defaults of every config key; Pulumi.yaml declares the same values (a test keeps them equal). */
+export const CONFIG_DEFAULTS = {
+  bindAddress: "127.0.0.1",
+  allowNonLoopbackBind: false,
+  grafanaPort: 3000,
+  prometheusPort: 9090,
+  prometheusRetentionTime: "30d",
+  prometheusRetentionSize: "10GB",
+  trendMode: "stats" as TrendMode,
+  protectVolumes: false,
+  prometheusVolumeName: "",
+  grafanaVolumeName: "",
+  grafanaAdminUser: "admin",
+  grafanaAdminPassword: "",
+  prometheusImage: "",
+  grafanaImage: "",
+  k6Image: "",
+  k6Enabled: true,
+  k6Script: "provisioning/k6/scripts/smoke.js",
+  k6TargetUrl: "http://prometheus:9090",
+  k6Env: {} as Record<string, string>,
+  k6PushInterval: "5s",
+} as const;
+
+/** A config key of this project. */
+export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
+
+/** An image reference split into its parts. */
+export interface ImageSpec {
+  /** Full reference as given, e.g. `prom/prometheus:v3.15.1@sha256:...`. */
+  readonly ref: string;
+  /** Repository part, e.g. `prom/prometheus`. */
+  readonly repo: string;
+  /** Tag, e.g. `v3.15.1`. */
+  readonly tag: string;
+  /** `sha256:...` digest if the reference pins one. */
+  readonly digest?: string;
+}
+
+/** The validated configuration of one stack. */
+export interface ObservatoryConfig {
+  /** Pulumi stack name; scopes every Docker name. */
+  readonly stack: string;
+  /** Host address published ports bind to. */
+  readonly bindAddress: string;
+  /** Host port of Grafana. */
+  readonly grafanaPort: number;
+  /** Host port of Prometheus. */
+  readonly prometheusPort: number;
+  /** Prometheus retention by time. */
+  readonly prometheusRetentionTime: string;
+  /** Prometheus retention by size. */
+  readonly prometheusRetentionSize: string;
+  /** Trend mode driving k6 env, Prometheus flags and dashboards. */
+  readonly trendMode: TrendMode;
+  /** Whether data volumes are also `protect`ed. */
+  readonly protectVolumes: boolean;
+  /** Docker volume names and whether each was named explicitly (adopted) by the user. */
+  readonly volumes: {
+    readonly prometheus: { readonly name: string; readonly adopted: boolean };
+    readonly grafana: { readonly name: string; readonly adopted: boolean };
+    readonly k6Results: { readonly name: string; readonly adopted: boolean };
+  };
+  /** Grafana admin login. */
+  readonly grafanaAdminUser: string;
+  /** Grafana admin password given in config; undefined means generate one. Wrap in pulumi.secret. */
+  readonly grafanaAdminPassword?: string;
+  /** Images to run. */
+  readonly images: { readonly prometheus: ImageSpec; readonly grafana: ImageSpec; readonly k6: ImageSpec };
+  /** The k6 run; undefined when k6Enabled is false. */
+  readonly k6?: {
+    /** Script path relative to provisioning/k6 (posix separators). */
+    readonly scriptInK6Dir: string;
+    /** Absolute host path of the script. */
+    readonly scriptHostPath: string;
+    /** Base URL of the system under test. */
+    readonly targetUrl: string;
+    /** Extra script env. */
+    readonly env: Readonly<Record<string, string>>;
+    /** Remote-write push interval. */
+    readonly pushInterval: string;
+  };
+}
+
+/** Reads one raw config value as a string (objects as JSON), undefined when unset. */
+export type RawConfig = (key: ConfigKey) => string | undefined;
+
+/** Thrown when stack config is invalid; lists every problem found, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid ${CONFIG_NAMESPACE} stack config:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
+const PROMETHEUS_SIZE = /^[1-9]\d*(B|KB|MB|GB|TB|PB|EB)$/;
+const GO_DURATION = /^(\d+)(ms|s|m)$/;
+const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IMAGE_REPO = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** Whether an address is IPv4 loopback (127.0.0.0/8) or IPv6 `::1`. */
+export function isLoopback(address: string): boolean {
+  return net.isIPv4(address) ? address.startsWith("127.") : address === "::1";
+}
+
+/** Splits `repo:tag[@sha256:...]`; undefined when the reference has no tag or is malformed. */
+export function parseImageRef(ref: string): ImageSpec | undefined {
+  const [nameAndTag, digest, ...rest] = ref.split("@");
+  if (nameAndTag === undefined || rest.length > 0 || (digest !== undefined && !DIGEST.test(digest))) {
+    return undefined;
+  }
+  const colon = nameAndTag.lastIndexOf(":");
+  if (colon < 0 || nameAndTag.indexOf("/", colon) >= 0) {
+    return undefined;
+  }
+  const repo = nameAndTag.slice(0, colon);
+  const tag = nameAndTag.slice(colon + 1);
+  if (!IMAGE_REPO.test(repo) || !IMAGE_TAG.test(tag)) {
+    return undefined;
+  }
+  return digest === undefined ? { ref, repo, tag } : { ref, repo, tag, digest };
+}
+
+function pinned(image: PinnedImage): ImageSpec {
+  return { ref: imageRef(image), repo: image.repo, tag: image.tag };
+}
+
+/** Milliseconds of a Go duration like `5s`; undefined when malformed. */
+function goDurationMs(value: string): number | undefined {
+  const m = GO_DURATION.exec(value);
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : n * 60_000;
+}
+
+/** Context the config is validated in. */
+export interface ParseContext {
+  /** Pulumi stack name. */
+  readonly stack: string;
+  /** Absolute path of the repository root (where provisioning/ lives). */
+  readonly repoRoot: string;
+}
+
+/**
+ * Validates raw stack config and returns the typed config. Every problem is collected and thrown
+ * together as a {@link ConfigError}, before any resource is declared.
+ */
+export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfig {
+  const problems: string[] = [];
+  const bad = (key: ConfigKey, value: string, allowed: string): void => {
+    problems.push(`${CONFIG_NAMESPACE}:${key} = ${JSON.stringify(value)} is not allowed: ${allowed}`);
+  };
+  const str = (key: ConfigKey): string => {
+    const v = raw(key);
+    const d = CONFIG_DEFAULTS[key];
+    return v ?? (typeof d === "string" ? d : JSON.stringify(d));
+  };
+  const bool = (key: ConfigKey): boolean => {
+    const v = str(key);
+    if (v === "true" || v === "false") return v === "true";
+    bad(key, v, "true or false");
+    return CONFIG_DEFAULTS[key] === true;
+  };
+  const port = (key: "grafanaPort" | "prometheusPort"): number => {
+    const v = str(key);
+    const n = Number(v);
+    if (/^\d+$/.test(v) && n >= 1024 && n <= 65535) return n;
+    bad(key, v, "a whole number from 1024 to 65535 (unprivileged host ports)");
+    return CONFIG_DEFAULTS[key];
+  };
+
+  if (!DOCKER_NAME.test(ctx.stack)) {
+    problems.push(
+      `stack name ${JSON.stringify(ctx.stack)} cannot scope Docker names: use letters, digits, '_', '.', '-' (starting with a letter or digit)`,
+    );
+  }
+
+  const bindAddress = str("bindAddress");
+  const allowNonLoopbackBind = bool("allowNonLoopbackBind");
+  if (!net.isIP(bindAddress)) {
+    bad("bindAddress", bindAddress, "an IPv4 or IPv6 address, e.g. 127.0.0.1 (default), ::1 or 0.0.0.0");
+  } else if (!isLoopback(bindAddress) && !allowNonLoopbackBind) {
+    bad(
+      "bindAddress",
+      bindAddress,
+      `a loopback address (127.0.0.0/8 or ::1) unless ${CONFIG_NAMESPACE}:allowNonLoopbackBind is true`,
+    );
+  }
+
+  const grafanaPort = port("grafanaPort");
+  const prometheusPort = port("prometheusPort");
+  if (grafanaPort === prometheusPort) {
+    bad(
+      "prometheusPort",
+      String(prometheusPort),
+      `a port different from ${CONFIG_NAMESPACE}:grafanaPort (${grafanaPort})`,
+    );
+  }
+
+  const prometheusRetentionTime = str("prometheusRetentionTime");
+  if (!PROMETHEUS_DURATION.test(prometheusRetentionTime) || !/[1-9]/.test(prometheusRetentionTime)) {
+    bad(
+      "prometheusRetentionTime",
+      prometheusRetentionTime,
+      "a non-zero Prometheus duration with units y, w, d, h, m, s, ms in that order, e.g. 15d, 12w, 1y, 1d12h",
+    );
+  }
+  const prometheusRetentionSize = str("prometheusRetentionSize");
+  if (!PROMETHEUS_SIZE.test(prometheusRetentionSize)) {
+    bad(
+      "prometheusRetentionSize",
+      prometheusRetentionSize,
+      "a positive whole number with a unit B, KB, MB, GB, TB, PB or EB, e.g. 512MB or 10GB",
+    );
+  }
+
+  const trendModeRaw = str("trendMode");
+  const trendMode: TrendMode = isTrendMode(trendModeRaw) ? trendModeRaw : CONFIG_DEFAULTS.trendMode;
+  if (!isTrendMode(trendModeRaw)) {
+    bad("trendMode", trendModeRaw, `one of ${TREND_MODES.join(", ")}`);
+  }
+
+  const protectVolumes = bool("protectVolumes");
+  const volume = (key: "prometheusVolumeName" | "grafanaVolumeName", role: string) => {
+    const given = str(key);
+    const name = given === "" ? dockerName(ctx.stack, `${role}-data`) : given;
+    if (given !== "" && !DOCKER_NAME.test(given)) {
+      bad(
+        key,
+        given,
+        "a Docker volume name: letters, digits, '_', '.', '-', at least 2 characters, starting with a letter or digit (empty for the default)",
+      );
+    }
+    return { name, adopted: given !== "" };
+  };
+  const volumes = {
+    prometheus: volume("prometheusVolumeName", "prometheus"),
+    grafana: volume("grafanaVolumeName", "grafana"),
+    k6Results: { name: dockerName(ctx.stack, "k6-results"), adopted: false },
+  };
+  if (volumes.prometheus.name === volumes.grafana.name) {
+    bad(
+      "grafanaVolumeName",
+      volumes.grafana.name,
+      `a different volume from ${CONFIG_NAMESPACE}:prometheusVolumeName`,
+    );
+  }
+  for (const [key, v] of [
+    ["prometheusVolumeName", volumes.prometheus],
+    ["grafanaVolumeName", volumes.grafana],
+  ] as const) {
+    if (v.name === volumes.k6Results.name) {
+      bad(key, v.name, "a volume other than the stack's k6 results volume");
+    }
+  }
+
+  const grafanaAdminPassword = str("grafanaAdminPassword");
+  if (grafanaAdminPassword !== "" && (grafanaAdminPassword.length < 12 || /\s/.test(grafanaAdminPassword))) {
+    // Never echo a secret: describe it instead.
+    problems.push(
+      `${CONFIG_NAMESPACE}:grafanaAdminPassword = (secret, ${grafanaAdminPassword.length} characters) is not allowed: at least 12 characters without whitespace, or empty to generate one`,
+    );
+  }
+
+  const grafanaAdminUser = str("grafanaAdminUser");
+  if (!/^[A-Za-z0-9._@-]{1,64}$/.test(grafanaAdminUser)) {
+    bad("grafanaAdminUser", grafanaAdminUser, "1 to 64 characters of letters, digits, '.', '_', '@', '-'");
+  }
+
+  const image = (key: "prometheusImage" | "grafanaImage" | "k6Image", fallback: PinnedImage): ImageSpec => {
+    const given = str(key);
+    if (given === "") return pinned(fallback);
+    const spec = parseImageRef(given);
+    if (!spec || spec.tag === "latest") {
+      bad(
+        key,
+        given,
+        `an image pinned as repo:tag or repo:tag@sha256:<64 hex>, with a tag other than latest (default ${imageRef(fallback)})`,
+      );
+      return pinned(fallback);
+    }
+    return spec;
+  };
+  const images = {
+    prometheus: image("prometheusImage", PROMETHEUS_IMAGE),
+    grafana: image("grafanaImage", GRAFANA_IMAGE),
+    k6: image("k6Image", K6_IMAGE),
+  };
+
+  const k6Enabled = bool("k6Enabled");
+  const k6Dir = path.join(ctx.repoRoot, "provisioning", "k6");
+  const script = str("k6Script");
+  const scriptHostPath = path.resolve(ctx.repoRoot, script);
+  const scriptInK6Dir = path.relative(k6Dir, scriptHostPath).split(path.sep).join("/");
+  if (path.isAbsolute(script) || scriptInK6Dir.startsWith("..") || !/\.(js|ts)$/.test(script)) {
+    bad(
+      "k6Script",
+      script,
+      "a .js or .ts file under provisioning/k6/, relative to the repository root, e.g. provisioning/k6/scripts/smoke.js",
+    );
+  } else if (!fs.existsSync(scriptHostPath) || !fs.statSync(scriptHostPath).isFile()) {
+    bad("k6Script", script, `an existing file; ${scriptHostPath} does not exist`);
+  }
+
+  const targetUrl = str("k6TargetUrl");
+  let url: URL | undefined;
+  try {
+    url = new URL(targetUrl);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    bad("k6TargetUrl", targetUrl, "an absolute http:// or https:// URL of the system under test");
+  } else if (url.hostname === "localhost" || isLoopback(url.hostname.replace(/^\[|\]$/g, ""))) {
+    bad(
+      "k6TargetUrl",
+      targetUrl,
+      "a host reachable from the k6 container; localhost there is the container itself - use host.docker.internal for a service on the Docker host",
+    );
+  }
+
+  const envRaw = str("k6Env");
+  const env: Record<string, string> = {};
+  let envParsed: unknown;
+  try {
+    envParsed = JSON.parse(envRaw);
+  } catch {
+    envParsed = undefined;
+  }
+  if (typeof envParsed !== "object" || envParsed === null || Array.isArray(envParsed)) {
+    bad("k6Env", envRaw, 'an object of string values, e.g. {"VUS": "20", "DURATION": "2m"}');
+  } else {
+    for (const [name, value] of Object.entries(envParsed)) {
+      if (
+        !ENV_NAME.test(name) ||
+        name.startsWith("K6_") ||
+        (RESERVED_SCRIPT_ENV as readonly string[]).includes(name)
+      ) {
+        bad(
+          "k6Env",
+          envRaw,
+          `variable names matching [A-Za-z_][A-Za-z0-9_]*, not starting with K6_ and not ${RESERVED_SCRIPT_ENV.join(" or ")} (managed by the stack); got ${JSON.stringify(name)}`,
+        );
+      } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        bad("k6Env", envRaw, `string values; ${name} is ${JSON.stringify(value)}`);
+      } else {
+        env[name] = String(value);
+      }
+    }
+  }
+
+  const pushInterval = str("k6PushInterval");
+  const pushMs = goDurationMs(pushInterval);
+  if (pushMs === undefined || pushMs < 1000 || pushMs > 60_000) {
+    bad("k6PushInterval", pushInterval, "a duration from 1s to 1m such as 5s, 1500ms or 1m");
+  }
+
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return {
+    stack: ctx.stack,
+    bindAddress,
+    grafanaPort,
+    prometheusPort,
+    prometheusRetentionTime,
+    prometheusRetentionSize,
+    trendMode,
+    protectVolumes,
+    volumes,
+    grafanaAdminUser,
+    grafanaAdminPassword: grafanaAdminPassword === "" ? undefined : grafanaAdminPassword,
+    images,
+    k6: k6Enabled ? { scriptInK6Dir, scriptHostPath, targetUrl, env, pushInterval } : undefined,
+  };
+}
+
+/** Reads and validates the current stack's config; throws {@link ConfigError} before anything is declared. */
+export function loadConfig(repoRoot: string): ObservatoryConfig {
+  // Config.get returns the raw string (objects as JSON, secrets decrypted) without Pulumi's own
+  // typed parsing, so every message about a value comes from parseConfig.
+  const config = new pulumi.Config(CONFIG_NAMESPACE);
+  return parseConfig((key) => config.get(key), { stack: pulumi.getStack(), repoRoot });
+}

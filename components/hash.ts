@@ -1,0 +1,32 @@
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+/** Relative paths (posix separators, sorted) of every regular file below dir. */
+export function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (rel: string): void => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (entry.isDirectory()) walk(child);
+      else if (entry.isFile()) out.push(child);
+    }
+  };
+  walk("");
+  return out.sort();
+}
+
+/**
+ * SHA-256 over the names and contents of every file below dir. Bind-mounted content is
+ * invisible to the Docker provider; this hash is how an edit becomes visible in a preview.
+ */
+export function hashDirectory(dir: string): string {
+  const h = crypto.createHash("sha256");
+  for (const rel of listFiles(dir)) {
+    h.update(rel)
+      .update("\0")
+      .update(fs.readFileSync(path.join(dir, rel)))
+      .update("\0");
+  }
+  return h.digest("hex");
+}

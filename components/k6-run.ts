@@ -1,0 +1,96 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { SECURITY_OPTS, pinnedImage } from "./container-defaults";
+import { K6_RESULTS_DIR, K6_SCRIPTS_DIR } from "./k6-settings";
+import { PKG, dockerName, stackLabels } from "./naming";
+
+/** Arguments of {@link K6Run}. */
+export interface K6RunArgs {
+  /** Stack name; scopes the container name and prefixes the testid. */
+  readonly stack: string;
+  /** Image reference, pinned. */
+  readonly image: string;
+  /** Name of the stack network. */
+  readonly network: pulumi.Input<string>;
+  /** Absolute host path of provisioning/k6 (mounted read-only at K6_SCRIPTS_DIR). */
+  readonly scriptsDir: string;
+  /** Hash of the scripts directory: an edited script re-runs the test. */
+  readonly scriptsHash: string;
+  /** Name of the results volume (mounted at K6_RESULTS_DIR). */
+  readonly resultsVolume: pulumi.Input<string>;
+  /** Builds the k6 argv for a testid and summary file (k6Args()). */
+  readonly args: (testId: string, summaryExport: string) => string[];
+  /** Environment of the run (k6Env()). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Resources that must be ready before the run (Prometheus). */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+/**
+ * One k6 test run as a resource: a one-shot container that runs the script, remote-writes to
+ * Prometheus by network alias and exits. `pulumi up` waits for it and stores its output.
+ */
+export class K6Run extends pulumi.ComponentResource {
+  /** Random part of the testid; replacing it (npm run k6:rerun) runs the test again. */
+  public readonly runId: random.RandomString;
+  /** The `testid` tag on every sample of this run, e.g. `dev-x7k2p9`. */
+  public readonly testId: pulumi.Output<string>;
+  /** Path of the JSON summary inside the results volume. */
+  public readonly summaryPath: pulumi.Output<string>;
+  /** Command that copies the JSON summary out of the (stopped) container. */
+  public readonly summaryCommand: pulumi.Output<string>;
+  /** The one-shot container. */
+  public readonly container: docker.Container;
+
+  constructor(name: string, args: K6RunArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${PKG}:K6Run`, name, {}, opts);
+    const image = pinnedImage(`${name}-image`, args.image, this);
+
+    this.runId = new random.RandomString(
+      `${name}-run-id`,
+      { length: 6, special: false, upper: false, keepers: { stack: args.stack } },
+      { parent: this },
+    );
+    this.testId = pulumi.interpolate`${args.stack}-${this.runId.result}`;
+    this.summaryPath = pulumi.interpolate`${K6_RESULTS_DIR}/${this.testId}.summary.json`;
+    const argv = pulumi.all([this.testId, this.summaryPath]).apply(([id, summary]) => args.args(id, summary));
+    const envs = [
+      ...Object.entries(args.env).map(([k, v]) => `${k}=${v}`),
+      pulumi.interpolate`TESTID=${this.testId}`,
+      `K6OBS_SCRIPTS_SHA256=${args.scriptsHash}`,
+    ];
+
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        name: dockerName(args.stack, "k6"),
+        image: image.imageId,
+        command: argv,
+        envs,
+        securityOpts: SECURITY_OPTS,
+        labels: stackLabels(args.stack, "k6"),
+        mounts: [
+          { type: "bind", source: args.scriptsDir, target: K6_SCRIPTS_DIR, readOnly: true },
+          { type: "volume", source: args.resultsVolume, target: K6_RESULTS_DIR },
+        ],
+        networksAdvanced: [{ name: args.network }],
+        // Lets a script reach a service on the Docker host as host.docker.internal on Linux too.
+        hosts: [{ host: "host.docker.internal", ip: "host-gateway" }],
+        mustRun: false,
+        restart: "no",
+        attach: true,
+        logs: true,
+      },
+      {
+        parent: this,
+        dependsOn: args.dependsOn,
+        deleteBeforeReplace: true,
+        customTimeouts: { create: "60m" },
+      },
+    );
+
+    this.summaryCommand = pulumi.interpolate`docker cp ${this.container.name}:${this.summaryPath} .`;
+    this.registerOutputs({ testId: this.testId, container: this.container.name });
+  }
+}

@@ -1,0 +1,70 @@
+import { TrendMode } from "./trend-mode";
+
+/** Where the repo's provisioning/k6 directory is mounted in the k6 container (read-only). */
+export const K6_SCRIPTS_DIR = "/k6";
+/** Where the k6 container writes end-of-test summaries (the results volume). */
+export const K6_RESULTS_DIR = "/results";
+
+/**
+ * Trend statistics k6 turns into gauges in stats mode. k6's default is `p(99)` alone, which is
+ * why "p95 panel always empty" is the most common complaint about k6 dashboards.
+ */
+export const K6_TREND_STATS = ["p(95)", "p(99)", "min", "max", "avg", "med"] as const;
+
+/**
+ * Env variable names managed by the stack; user-supplied k6Env may not set them. Everything
+ * starting with K6_ is reserved as well.
+ */
+export const RESERVED_SCRIPT_ENV = ["TARGET_URL", "TESTID"] as const;
+
+/** Inputs of {@link k6Env}. */
+export interface K6EnvArgs {
+  /** Trend mode of the stack. */
+  readonly trendMode: TrendMode;
+  /** Prometheus remote-write endpoint as seen from k6 (never localhost inside a container). */
+  readonly remoteWriteUrl: string;
+  /** K6_PROMETHEUS_RW_PUSH_INTERVAL, a Go duration such as `5s`. */
+  readonly pushInterval: string;
+  /** Base URL of the system under test, passed to the script as TARGET_URL. */
+  readonly targetUrl: string;
+  /** Extra script parameters (already validated: no K6_ prefix, no reserved names). */
+  readonly extraEnv?: Readonly<Record<string, string>>;
+}
+
+/** Environment of a k6 run. Used by the k6 container and by the integration tests. */
+export function k6Env(args: K6EnvArgs): Record<string, string> {
+  const env: Record<string, string> = {
+    ...args.extraEnv,
+    TARGET_URL: args.targetUrl,
+    K6_PROMETHEUS_RW_SERVER_URL: args.remoteWriteUrl,
+    K6_PROMETHEUS_RW_PUSH_INTERVAL: args.pushInterval,
+    // End every series with a stale marker when the run ends, so panels stop instead of
+    // repeating the last value for five minutes.
+    K6_PROMETHEUS_RW_STALE_MARKERS: "true",
+    K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: args.trendMode === "nativeHistogram" ? "true" : "false",
+  };
+  if (args.trendMode === "stats") {
+    env.K6_PROMETHEUS_RW_TREND_STATS = K6_TREND_STATS.join(",");
+  }
+  return env;
+}
+
+/** Inputs of {@link k6Args}. */
+export interface K6ArgsArgs {
+  /** Script path as k6 sees it. */
+  readonly script: string;
+  /** Value of the `testid` tag on every sample of this run. */
+  readonly testId: string;
+  /** File the end-of-test summary is exported to (JSON), if any. */
+  readonly summaryExport?: string;
+}
+
+/** Command-line arguments of a k6 run (after the `k6` binary). */
+export function k6Args(args: K6ArgsArgs): string[] {
+  const argv = ["run", "--out", "experimental-prometheus-rw", "--tag", `testid=${args.testId}`];
+  if (args.summaryExport !== undefined) {
+    argv.push("--summary-export", args.summaryExport);
+  }
+  argv.push(args.script);
+  return argv;
+}

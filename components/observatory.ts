@@ -1,0 +1,158 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as path from "path";
+import { ObservatoryConfig } from "./config";
+import { DataVolumes } from "./data-volumes";
+import { GRAFANA_DASHBOARDS_DIR, GRAFANA_INTERNAL_PORT, GRAFANA_PROVISIONING_DIR, Grafana } from "./grafana";
+import { hashDirectory } from "./hash";
+import { K6Run } from "./k6-run";
+import { K6_SCRIPTS_DIR, k6Args, k6Env } from "./k6-settings";
+import { PKG, dockerName, stackLabels } from "./naming";
+import { Prometheus } from "./prometheus";
+import { PROMETHEUS_INTERNAL_PORT, prometheusFlags } from "./prometheus-settings";
+
+/** Arguments of {@link Observatory}. */
+export interface ObservatoryArgs {
+  /** Validated stack config. */
+  readonly config: ObservatoryConfig;
+  /** Absolute path of the repository root, where provisioning/ lives. */
+  readonly repoRoot: string;
+  /** Admin password given in config, or undefined to generate one. */
+  readonly adminPassword?: pulumi.Input<string>;
+}
+
+/** Repository paths the containers read, all directories (see FACTS: never bind-mount single files). */
+export function provisioningPaths(repoRoot: string, trendMode: string) {
+  const p = (...parts: string[]) => path.join(repoRoot, "provisioning", ...parts);
+  return {
+    prometheus: p("prometheus"),
+    k6: p("k6"),
+    grafanaProvisioning: p("grafana", "provisioning"),
+    dashboardsCommon: p("grafana", "dashboards", "common"),
+    dashboardsK6: p("grafana", "dashboards", trendMode),
+    dashboardsTeam: p("grafana", "dashboards", "team"),
+  };
+}
+
+/**
+ * The whole stack: data volumes first and on their own, then the network and the disposable
+ * containers that mount them.
+ */
+export class Observatory extends pulumi.ComponentResource {
+  /** Retained data volumes. */
+  public readonly volumes: DataVolumes;
+  /** The stack network. */
+  public readonly network: docker.Network;
+  /** Prometheus server and its reload trigger. */
+  public readonly prometheus: Prometheus;
+  /** Grafana server. */
+  public readonly grafana: Grafana;
+  /** The k6 run, when enabled. */
+  public readonly k6?: K6Run;
+  /** Grafana admin password (secret). */
+  public readonly adminPassword: pulumi.Output<string>;
+
+  constructor(name: string, args: ObservatoryArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${PKG}:Observatory`, name, {}, opts);
+    const cfg = args.config;
+    const paths = provisioningPaths(args.repoRoot, cfg.trendMode);
+
+    this.volumes = new DataVolumes(
+      `${name}-data`,
+      {
+        stack: cfg.stack,
+        prometheus: { ...cfg.volumes.prometheus, role: "prometheus-data" },
+        grafana: { ...cfg.volumes.grafana, role: "grafana-data" },
+        k6Results: { ...cfg.volumes.k6Results, role: "k6-results" },
+        protect: cfg.protectVolumes,
+      },
+      { parent: this },
+    );
+
+    this.network = new docker.Network(
+      `${name}-network`,
+      { name: dockerName(cfg.stack, "net"), driver: "bridge", labels: stackLabels(cfg.stack, "network") },
+      { parent: this },
+    );
+
+    this.prometheus = new Prometheus(
+      `${name}-prometheus`,
+      {
+        stack: cfg.stack,
+        image: cfg.images.prometheus.ref,
+        flags: prometheusFlags({
+          version: cfg.images.prometheus.tag,
+          trendMode: cfg.trendMode,
+          retentionTime: cfg.prometheusRetentionTime,
+          retentionSize: cfg.prometheusRetentionSize,
+        }),
+        network: this.network.name,
+        dataVolume: this.volumes.prometheus.name,
+        configDir: paths.prometheus,
+        configHash: hashDirectory(paths.prometheus),
+        port: { ip: cfg.bindAddress, external: cfg.prometheusPort, internal: PROMETHEUS_INTERNAL_PORT },
+      },
+      { parent: this },
+    );
+
+    this.adminPassword =
+      args.adminPassword !== undefined
+        ? pulumi.secret(args.adminPassword)
+        : new random.RandomPassword(
+            `${name}-grafana-admin-password`,
+            { length: 24, special: true, overrideSpecial: "-_", minLower: 2, minUpper: 2, minNumeric: 2 },
+            { parent: this, additionalSecretOutputs: ["result"] },
+          ).result;
+
+    this.grafana = new Grafana(
+      `${name}-grafana`,
+      {
+        stack: cfg.stack,
+        image: cfg.images.grafana.ref,
+        network: this.network.name,
+        dataVolume: this.volumes.grafana.name,
+        adminUser: cfg.grafanaAdminUser,
+        adminPassword: this.adminPassword,
+        mounts: [
+          { source: paths.grafanaProvisioning, target: GRAFANA_PROVISIONING_DIR },
+          { source: paths.dashboardsK6, target: `${GRAFANA_DASHBOARDS_DIR}/k6` },
+          { source: paths.dashboardsCommon, target: `${GRAFANA_DASHBOARDS_DIR}/observatory` },
+          { source: paths.dashboardsTeam, target: `${GRAFANA_DASHBOARDS_DIR}/team` },
+        ],
+        port: { ip: cfg.bindAddress, external: cfg.grafanaPort, internal: GRAFANA_INTERNAL_PORT },
+        dependsOn: [this.prometheus.container],
+      },
+      { parent: this },
+    );
+
+    if (cfg.k6) {
+      const k6 = cfg.k6;
+      const env = k6Env({
+        trendMode: cfg.trendMode,
+        remoteWriteUrl: this.prometheus.remoteWriteUrl,
+        pushInterval: k6.pushInterval,
+        targetUrl: k6.targetUrl,
+        extraEnv: k6.env,
+      });
+      this.k6 = new K6Run(
+        `${name}-k6`,
+        {
+          stack: cfg.stack,
+          image: cfg.images.k6.ref,
+          network: this.network.name,
+          scriptsDir: paths.k6,
+          scriptsHash: hashDirectory(paths.k6),
+          resultsVolume: this.volumes.k6Results.name,
+          env,
+          args: (testId, summaryExport) =>
+            k6Args({ script: `${K6_SCRIPTS_DIR}/${k6.scriptInK6Dir}`, testId, summaryExport }),
+          dependsOn: [this.prometheus.container],
+        },
+        { parent: this },
+      );
+    }
+
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,122 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { PublishedPort, SECURITY_OPTS, hostUrl, pinnedImage, portBlock } from "./container-defaults";
+import { PKG, dockerName, stackLabels } from "./naming";
+import {
+  PROMETHEUS_ALIAS,
+  PROMETHEUS_CONFIG_DIR,
+  PROMETHEUS_DATA_DIR,
+  PROMETHEUS_INTERNAL_PORT,
+} from "./prometheus-settings";
+
+/** UID:GID of `nobody`, which the official image runs as and which owns its data directory. */
+export const PROMETHEUS_USER = "65534:65534";
+
+/** Arguments of {@link Prometheus}. */
+export interface PrometheusArgs {
+  /** Stack name; scopes container names. */
+  readonly stack: string;
+  /** Image reference, pinned. */
+  readonly image: string;
+  /** Server flags, from prometheusFlags(). */
+  readonly flags: readonly string[];
+  /** Name of the stack network. */
+  readonly network: pulumi.Input<string>;
+  /** Name of the data volume holding the TSDB. */
+  readonly dataVolume: pulumi.Input<string>;
+  /** Absolute host path of provisioning/prometheus (mounted read-only). */
+  readonly configDir: string;
+  /** Hash of everything under configDir; a change triggers POST /-/reload, never a container replacement. */
+  readonly configHash: string;
+  /** Published API/UI port. */
+  readonly port: PublishedPort;
+}
+
+/** Prometheus server with a remote-write receiver, plus the one-shot container that reloads its config. */
+export class Prometheus extends pulumi.ComponentResource {
+  /** The long-running server. */
+  public readonly container: docker.Container;
+  /** One-shot `POST /-/reload`, replaced (and so run again) whenever the config hash changes. */
+  public readonly reload: docker.Container;
+  /** Remote-write URL as seen from containers on the stack network. */
+  public readonly remoteWriteUrl: string;
+  /** Image reference that runs. */
+  public readonly imageRef: string;
+  /** API/UI URL on the host. */
+  public readonly url: string;
+
+  constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(`${PKG}:Prometheus`, name, {}, opts);
+    const image = pinnedImage(`${name}-image`, args.image, this);
+    const internalUrl = `http://${PROMETHEUS_ALIAS}:${PROMETHEUS_INTERNAL_PORT}`;
+    this.remoteWriteUrl = `${internalUrl}/api/v1/write`;
+    this.imageRef = args.image;
+    this.url = hostUrl(args.port);
+
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        name: dockerName(args.stack, "prometheus"),
+        image: image.imageId,
+        command: [...args.flags],
+        user: PROMETHEUS_USER,
+        restart: "unless-stopped",
+        securityOpts: SECURITY_OPTS,
+        labels: stackLabels(args.stack, "prometheus"),
+        mounts: [
+          { type: "volume", source: args.dataVolume, target: PROMETHEUS_DATA_DIR },
+          { type: "bind", source: args.configDir, target: PROMETHEUS_CONFIG_DIR, readOnly: true },
+        ],
+        networksAdvanced: [{ name: args.network, aliases: [PROMETHEUS_ALIAS] }],
+        ports: [portBlock(args.port)],
+        healthcheck: {
+          tests: [
+            "CMD",
+            "wget",
+            "-q",
+            "-O",
+            "/dev/null",
+            `http://localhost:${PROMETHEUS_INTERNAL_PORT}/-/ready`,
+          ],
+          interval: "10s",
+          timeout: "5s",
+          retries: 6,
+          startPeriod: "30s",
+        },
+        wait: true,
+        waitTimeout: 300,
+      },
+      {
+        parent: this,
+        // Fixed name and host port: the old container must go before its replacement starts.
+        deleteBeforeReplace: true,
+        // The provider stores a changed healthcheck without applying it to the running container.
+        replaceOnChanges: ["healthcheck"],
+      },
+    );
+
+    this.reload = new docker.Container(
+      `${name}-reload`,
+      {
+        name: dockerName(args.stack, "prometheus-reload"),
+        image: image.imageId,
+        entrypoints: ["wget"],
+        command: ["-q", "-O", "-", "--post-data=", `${internalUrl}/-/reload`],
+        // The hash is the whole point: any config or rule edit changes it, which replaces (and so
+        // re-runs) this one-shot container while the server keeps running with its data.
+        envs: [`K6OBS_CONFIG_SHA256=${args.configHash}`],
+        user: PROMETHEUS_USER,
+        securityOpts: SECURITY_OPTS,
+        labels: stackLabels(args.stack, "prometheus-reload"),
+        networksAdvanced: [{ name: args.network }],
+        mustRun: false,
+        restart: "no",
+        attach: true,
+        logs: true,
+      },
+      { parent: this, dependsOn: [this.container], deleteBeforeReplace: true },
+    );
+
+    this.registerOutputs({ container: this.container.name, reload: this.reload.name });
+  }
+}

@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "./components/config";
+import { Observatory } from "./components/observatory";
+
+const config = loadConfig(__dirname);
+const stack = new Observatory("k6obs", {
+  config,
+  repoRoot: __dirname,
+  adminPassword: config.grafanaAdminPassword,
+});
+
+/** Grafana on the host. */
+export const grafanaUrl = stack.grafana.url;
+/** Prometheus API/UI on the host. */
+export const prometheusUrl = stack.prometheus.url;
+/** Grafana admin login. */
+export const grafanaAdminUser = config.grafanaAdminUser;
+/** Grafana admin password: `npm run pulumi -- stack output grafanaAdminPassword --show-secrets`. */
+export const grafanaAdminPassword = stack.adminPassword;
+/** Retained volume holding the Prometheus TSDB. */
+export const prometheusVolume = stack.volumes.prometheus.name;
+/** Retained volume holding /var/lib/grafana. */
+export const grafanaVolume = stack.volumes.grafana.name;
+/** Retained volume holding k6 end-of-test summaries. */
+export const k6ResultsVolume = stack.volumes.k6Results.name;
+/** Container names, for docker logs/exec and the backup script. */
+export const prometheusContainer = stack.prometheus.container.name;
+export const grafanaContainer = stack.grafana.container.name;
+/** Image references that run. */
+export const prometheusImage = stack.prometheus.imageRef;
+export const grafanaImage = stack.grafana.imageRef;
+/** The stack network. */
+export const network = stack.network.name;
+/** Trend mode the k6 env, Prometheus and the provisioned dashboard agree on. */
+export const trendMode = config.trendMode;
+/** testid of the last k6 run (select it in the k6 dashboard), or undefined when k6 is off. */
+export const k6TestId = stack.k6?.testId;
+/** Command that copies the run's JSON end-of-test summary to the current directory. */
+export const k6Summary = stack.k6?.summaryCommand;
+/** k6 exit code: 0 passed, 99 thresholds failed. */
+export const k6ExitCode = stack.k6?.container.exitCode;
+/** Console output of the run, including k6's end-of-test summary. */
+export const k6Output = stack.k6?.container.containerLogs;
+/** URN that `npm run k6:rerun` replaces to run the test again. */
+export const k6RunIdUrn = stack.k6?.runId.urn;
+/** Whether the data volumes are protected on top of retained. */
+export const volumesProtected = pulumi.output(config.protectVolumes);
