@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "./components/config";
-import { Observatory } from "./components/observatory";
+import { Observatory, checkProvisioning } from "./components/observatory";
 
+// Both throw before anything is declared.
 const config = loadConfig(__dirname);
+checkProvisioning(__dirname, config.trendMode);
 const stack = new Observatory("k6obs", {
   config,
   repoRoot: __dirname,

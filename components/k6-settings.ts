@@ -2,8 +2,12 @@ import { TrendMode } from "./trend-mode";
 
 /** Where the repo's provisioning/k6 directory is mounted in the k6 container (read-only). */
 export const K6_SCRIPTS_DIR = "/k6";
-/** Where the k6 container writes end-of-test summaries (the results volume). */
-export const K6_RESULTS_DIR = "/results";
+/**
+ * Where the k6 container writes end-of-test summaries: the results volume is mounted on the
+ * image's home directory because Docker gives a fresh volume the ownership of the directory it is
+ * mounted over (k6, UID 12345); a path the image lacks would be root-owned and unwritable.
+ */
+export const K6_RESULTS_DIR = "/home/k6";
 
 /**
  * Trend statistics k6 turns into gauges in stats mode. k6's default is `p(99)` alone, which is

@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import * as fs from "fs";
 import * as path from "path";
 import { ObservatoryConfig } from "./config";
 import { DataVolumes } from "./data-volumes";
@@ -33,6 +34,23 @@ export function provisioningPaths(repoRoot: string, trendMode: string) {
     dashboardsK6: p("grafana", "dashboards", trendMode),
     dashboardsTeam: p("grafana", "dashboards", "team"),
   };
+}
+
+/**
+ * Throws when a directory the containers mount is missing, naming it and the command that
+ * generates it. Bind-mounting a missing host path would make Docker create an empty root-owned
+ * directory and Grafana or Prometheus would start without their config.
+ */
+export function checkProvisioning(repoRoot: string, trendMode: string): void {
+  const missing = Object.values(provisioningPaths(repoRoot, trendMode)).filter(
+    (dir) => !fs.existsSync(dir) || !fs.statSync(dir).isDirectory(),
+  );
+  if (missing.length > 0) {
+    throw new Error(
+      `Provisioning directories missing: ${missing.map((d) => path.relative(repoRoot, d)).join(", ")}. ` +
+        "They are part of the repository; restore them with git, or run `npm run provisioning:build` for the generated ones.",
+    );
+  }
 }
 
 /**
