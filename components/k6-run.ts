@@ -5,6 +5,9 @@ import { SECURITY_OPTS, pinnedImage } from "./container-defaults";
 import { K6_RESULTS_DIR, K6_SCRIPTS_DIR } from "./k6-settings";
 import { PKG, dockerName, stackLabels } from "./naming";
 
+/** UID of the `k6` user of the official image, which owns its home directory (the results mount). */
+export const K6_USER = "12345";
+
 /** Arguments of {@link K6Run}. */
 export interface K6RunArgs {
   /** Stack name; scopes the container name and prefixes the testid. */
@@ -68,6 +71,7 @@ export class K6Run extends pulumi.ComponentResource {
         image: image.imageId,
         command: argv,
         envs,
+        user: K6_USER,
         securityOpts: SECURITY_OPTS,
         labels: stackLabels(args.stack, "k6"),
         mounts: [

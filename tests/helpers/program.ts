@@ -1,4 +1,5 @@
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 
 /** Root of the repository (where index.ts lives). */
@@ -60,7 +61,11 @@ function fakeId(seed: string): string {
  * are recorded through a stack transformation, which sees what mocks do not (protect,
  * retainOnDelete, deleteBeforeReplace, ...).
  */
-export async function runProgram(config: Record<string, string> = {}, stack = "dev"): Promise<ProgramRun> {
+export async function runProgram(
+  config: Record<string, string> = {},
+  stack = "dev",
+  repoRoot: string = REPO_ROOT,
+): Promise<ProgramRun> {
   let run: ProgramRun | undefined;
   await jest.isolateModulesAsync(async () => {
     const pulumi = await import("@pulumi/pulumi");
@@ -121,7 +126,7 @@ export async function runProgram(config: Record<string, string> = {}, stack = "d
       });
       try {
         // The module's own exports, not runInPulumiStack's resolved copy, which drops secretness.
-        outputs = { ...((await import("../../index")) as Record<string, unknown>) };
+        outputs = { ...((await import(path.join(repoRoot, "index"))) as Record<string, unknown>) };
       } catch (e) {
         programError = new ProgramError(e, pending.length);
       }
@@ -216,4 +221,18 @@ export async function runProgram(config: Record<string, string> = {}, stack = "d
   });
   if (!run) throw new Error("program did not run");
   return run;
+}
+
+/**
+ * A scratch checkout for tests that edit provisioning files: a copy of index.ts and provisioning/
+ * under tests/.tmp, with components/ linked, so the program runs exactly as from the repo.
+ */
+export function scratchRepo(): { root: string; cleanup: () => void } {
+  const base = path.join(REPO_ROOT, "tests", ".tmp");
+  fs.mkdirSync(base, { recursive: true });
+  const root = fs.mkdtempSync(path.join(base, "repo-"));
+  fs.copyFileSync(path.join(REPO_ROOT, "index.ts"), path.join(root, "index.ts"));
+  fs.symlinkSync(path.join(REPO_ROOT, "components"), path.join(root, "components"), "dir");
+  fs.cpSync(path.join(REPO_ROOT, "provisioning"), path.join(root, "provisioning"), { recursive: true });
+  return { root, cleanup: () => fs.rmSync(root, { recursive: true, force: true }) };
 }

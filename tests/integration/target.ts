@@ -1,0 +1,78 @@
+import * as http from "node:http";
+import { AddressInfo } from "node:net";
+
+/**
+ * A local system under test on 127.0.0.1. It answers the example scripts' default paths (which
+ * mirror Prometheus' own API, the dev stack's default target) so the scripts run unmodified:
+ * - `/-/healthy`, `/-/ready`, `/api/v1/status/buildinfo`: always 200;
+ * - `/api/v1/query`: 200, except every `failEvery`-th request, answered 503 (the endpoint that
+ *   fails a share);
+ * - `/items/<n>`, `/users/<n>`, `/search?q=`: 200, extra URLs for the cardinality benchmark;
+ * - anything else: 404.
+ */
+export interface Target {
+  /** Base URL, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string;
+  /** Requests answered so far, by status code. */
+  readonly counts: ReadonlyMap<number, number>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startTarget}. */
+export interface TargetOptions {
+  /** Every n-th /api/v1/query request fails with 503 (default 10; 0 disables). */
+  readonly failEvery?: number;
+}
+
+export async function startTarget(options: TargetOptions = {}): Promise<Target> {
+  const failEvery = options.failEvery ?? 10;
+  const counts = new Map<number, number>();
+  let queries = 0;
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    let status = 200;
+    let body: unknown = { status: "success" };
+    if (path === "/-/healthy" || path === "/-/ready") {
+      body = "OK\n";
+    } else if (path === "/api/v1/status/buildinfo") {
+      body = { status: "success", data: { version: "k6obs-target" } };
+    } else if (path === "/api/v1/query") {
+      queries += 1;
+      if (failEvery > 0 && queries % failEvery === 0) {
+        status = 503;
+        body = { status: "error", error: "deliberate failure" };
+      } else {
+        body = { status: "success", data: { resultType: "vector", result: [] } };
+      }
+    } else if (/^\/(items|users)\/\d+$/.test(path) || path === "/search") {
+      body = { status: "success", path };
+    } else {
+      status = 404;
+      body = "404 page not found\n";
+    }
+    counts.set(status, (counts.get(status) ?? 0) + 1);
+    const text = typeof body === "string" ? body : JSON.stringify(body);
+    res.writeHead(status, {
+      "content-type": typeof body === "string" ? "text/plain" : "application/json",
+      "content-length": Buffer.byteLength(text),
+    });
+    res.end(text);
+  });
+  server.keepAliveTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
