@@ -1,0 +1,98 @@
+/**
+ * npm run dashboards:export -- [--url U --user U --password P] [--stack S] [--uid X ...] [--force]
+ *                              [--include-generated] [--out DIR]
+ *
+ * Writes the dashboards of the running Grafana into provisioning/grafana/dashboards/team as
+ * normalised JSON (see scripts/lib/grafana-export.ts). Connection settings come from the flags,
+ * then GRAFANA_URL / GRAFANA_USER / GRAFANA_PASSWORD, then the stack outputs.
+ */
+import * as path from "path";
+import { parseArgs } from "util";
+import { exportDashboards, readStackOutputs, resolveConnection } from "./lib/grafana-export";
+
+const REPO_ROOT = path.resolve(__dirname, "..");
+const DEFAULT_OUT = path.join(REPO_ROOT, "provisioning", "grafana", "dashboards", "team");
+
+const USAGE = `Usage: npm run dashboards:export -- [options]
+
+Exports Grafana dashboards into ${path.relative(REPO_ROOT, DEFAULT_OUT)}/<folder>/<uid>.json.
+
+  --url URL              Grafana base URL (default: GRAFANA_URL, else stack output grafanaUrl)
+  --user NAME            Grafana user (default: GRAFANA_USER, else stack output grafanaAdminUser)
+  --password PASSWORD    Grafana password (default: GRAFANA_PASSWORD, else stack output
+                         grafanaAdminPassword); prefer the environment variable, flags show in ps
+  --stack NAME           Pulumi stack whose outputs to read (default: the selected stack)
+  --uid UID              Export only this dashboard; repeat for several
+  --include-generated    Also export the k6obs-* dashboards generated from the TypeScript builders
+  --force                Overwrite files edited locally since the last export
+  --out DIR              Target directory (default: ${path.relative(REPO_ROOT, DEFAULT_OUT)})
+  -h, --help             Show this help
+`;
+
+async function main(): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        url: { type: "string" },
+        user: { type: "string" },
+        password: { type: "string" },
+        stack: { type: "string" },
+        uid: { type: "string", multiple: true },
+        "include-generated": { type: "boolean", default: false },
+        force: { type: "boolean", default: false },
+        out: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+
+  const connection = resolveConnection(
+    {
+      ...(values.url !== undefined ? { url: values.url } : {}),
+      ...(values.user !== undefined ? { user: values.user } : {}),
+      ...(values.password !== undefined ? { password: values.password } : {}),
+    },
+    process.env,
+    () => readStackOutputs(REPO_ROOT, values.stack),
+  );
+  const outDir = values.out !== undefined ? path.resolve(values.out) : DEFAULT_OUT;
+  const result = await exportDashboards({
+    connection,
+    outDir,
+    ...(values.uid ? { uids: values.uid } : {}),
+    force: values.force,
+    includeGenerated: values["include-generated"],
+    log: (line) => console.error(line),
+  });
+
+  const where = path.relative(process.cwd(), outDir) || ".";
+  for (const rel of result.created) console.log(`created   ${path.join(where, rel)}`);
+  for (const rel of result.updated) console.log(`updated   ${path.join(where, rel)}`);
+  for (const rel of result.removed) console.log(`removed   ${path.join(where, rel)} (dashboard moved)`);
+  const changed = result.created.length + result.updated.length + result.removed.length;
+  console.log(
+    `${changed === 0 ? "No changes" : `${changed} file(s) changed`}; ${result.unchanged.length} unchanged` +
+      (result.skippedGenerated.length > 0
+        ? `; ${result.skippedGenerated.length} generated dashboard(s) skipped (--include-generated)`
+        : "") +
+      ` (Grafana at ${connection.url}).`,
+  );
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`dashboards:export: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
