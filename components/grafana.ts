@@ -21,14 +21,14 @@ export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
  * volume a rotated password would be silently ignored. The reset reads the password from stdin
  * (never argv) and fails harmlessly on a brand-new database, where the env var applies instead.
  */
-export function grafanaStartScript(): string {
+export function grafanaStartScript(runScript = "/run.sh"): string {
   return [
     'if printf "%s" "$GF_SECURITY_ADMIN_PASSWORD" | grafana cli --homepath "$GF_PATHS_HOME" --config "$GF_PATHS_CONFIG" admin reset-admin-password --password-from-stdin >/tmp/k6obs-admin-reset.log 2>&1; then',
     '  echo "k6-observatory: admin password applied to the existing database"',
     "else",
     '  echo "k6-observatory: admin password not reset (new database: GF_SECURITY_ADMIN_PASSWORD applies): $(tail -n 1 /tmp/k6obs-admin-reset.log)"',
     "fi",
-    "exec /run.sh",
+    `exec ${runScript}`,
   ].join("\n");
 }
 
