@@ -21,7 +21,7 @@ Exports Grafana dashboards into ${path.relative(REPO_ROOT, DEFAULT_OUT)}/<folder
   --user NAME            Grafana user (default: GRAFANA_USER, else stack output grafanaAdminUser)
   --password PASSWORD    Grafana password (default: GRAFANA_PASSWORD, else stack output
                          grafanaAdminPassword); prefer the environment variable, flags show in ps
-  --stack NAME           Pulumi stack whose outputs to read (default: the selected stack)
+  --stack NAME           Stack whose outputs to read (default: K6OBS_STACK, else dev)
   --uid UID              Export only this dashboard; repeat for several
   --include-generated    Also export the k6obs-* dashboards generated from the TypeScript builders
   --force                Overwrite files edited locally since the last export

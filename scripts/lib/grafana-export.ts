@@ -788,29 +788,26 @@ export function resolveConnection(
   return { url: resolved.url, user: resolved.user, password: resolved.password };
 }
 
-/** Reads the stack outputs through the repo's Pulumi wrapper (scripts/pulumi.sh). */
+/**
+ * Reads the stack outputs through the repo's Pulumi wrapper (scripts/pulumi.sh), which picks the
+ * stack from K6OBS_STACK (default dev) and the backend from PULUMI_BACKEND_URL.
+ */
 export function readStackOutputs(repoRoot: string, stack?: string): StackOutputs {
-  const args = [
-    "scripts/pulumi.sh",
-    "stack",
-    "output",
-    "--json",
-    "--show-secrets",
-    ...(stack ? ["--stack", stack] : []),
-  ];
+  const args = ["scripts/pulumi.sh", "stack", "output", "--json", "--show-secrets"];
+  const command = `${stack ? `K6OBS_STACK=${stack} ` : ""}bash ${args.join(" ")}`;
   let stdout: string;
   try {
     stdout = execFileSync("bash", args, {
       cwd: repoRoot,
       encoding: "utf8",
       stdio: ["ignore", "pipe", "pipe"],
+      env: stack ? { ...process.env, K6OBS_STACK: stack } : process.env,
     });
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr?.trim().split("\n").slice(-3).join(" ") ?? "";
-    throw new Error(
-      `Could not read the stack outputs with \`bash ${args.join(" ")}\`${stderr ? `: ${stderr}` : ""}.`,
-      { cause: err },
-    );
+    throw new Error(`Could not read the stack outputs with \`${command}\`${stderr ? `: ${stderr}` : ""}.`, {
+      cause: err,
+    });
   }
   try {
     const parsed: unknown = JSON.parse(stdout);
