@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lints .github/workflows with actionlint, built through the Go module proxy at a pinned version
 # into the same tool cache as scripts/install-tools.sh; later runs reuse the binary. actionlint
-# also runs shellcheck on `run:` scripts when shellcheck is on PATH, and skips that check otherwise.
+# also runs ShellCheck on `run:` scripts when it finds it (on PATH or in the tool cache), and skips
+# that check otherwise.
 # Extra arguments are passed to actionlint (e.g. -color, -verbose).
 set -euo pipefail
 
@@ -27,8 +28,17 @@ if [[ ! -x "$actionlint" ]]; then
   mv "$tmp_bin/actionlint" "$actionlint"
 fi
 
-cd "$repo_dir"
+# Use the pinned ShellCheck that scripts/lint-shell.sh keeps in the same cache, when it is there and
+# none is on PATH, so `run:` scripts are checked the same way everywhere.
 shopt -s nullglob
+if ! command -v shellcheck >/dev/null 2>&1; then
+  cached=("$cache_dir"/shellcheck-*/bin/shellcheck)
+  if [[ ${#cached[@]} -gt 0 ]]; then
+    PATH="$(dirname "${cached[-1]}"):$PATH"
+  fi
+fi
+
+cd "$repo_dir"
 workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
 if [[ ${#workflows[@]} -eq 0 ]]; then
   echo "lint-workflows: no workflow files under .github/workflows" >&2
