@@ -1,15 +1,18 @@
 /**
- * The policy pack: each rule called directly (no engine) with a passing and a failing resource, then
- * the pack itself started the way the Pulumi CLI starts it (`pulumi-analyzer-policy` resolves
+ * The policy pack: each rule called directly (no engine) with a passing and a failing resource; the
+ * program's own resources (run under mocks) against every rule; then the pack itself started the
+ * way the Pulumi CLI starts it (`pulumi-analyzer-policy` resolves
  * @pulumi/pulumi/cmd/run-policy-pack from policy/ and runs it with node) and asked over gRPC.
  */
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import type { ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { parse as parseYaml } from "yaml";
 import {
   CONTAINER_TYPE,
   REMOTE_IMAGE_TYPE,
@@ -23,8 +26,9 @@ import {
   validatePortBindLoopback,
   validateVolumeRetained,
 } from "../policy/rules";
+import { REPO_ROOT, runProgram, type ProgramRun } from "./helpers/program";
 
-const POLICY_DIR = path.resolve(__dirname, "..", "policy");
+const POLICY_DIR = path.join(REPO_ROOT, "policy");
 
 interface ResourceSpec {
   type: string;
@@ -284,6 +288,57 @@ describe("policy k6obs-container-unprivileged", () => {
       });
       expect(found).toEqual([expect.stringMatching(/does not set no-new-privileges/)]);
     }
+  });
+});
+
+describe("the program as declared", () => {
+  /** Stack config as committed in Pulumi.<stack>.yaml, without the project prefix. */
+  function stackConfig(stack: string): Record<string, string> {
+    const file = parseYaml(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+      config?: Record<string, unknown>;
+    };
+    return Object.fromEntries(
+      Object.entries(file.config ?? {})
+        .filter(([key]) => key.startsWith("k6-observatory:"))
+        .map(([key, value]) => [key.slice("k6-observatory:".length), String(value)]),
+    );
+  }
+
+  /** Every violation of every policy over the program's resources, as "<policy> <resource>". */
+  async function policyViolations(run: ProgramRun, config: object = {}): Promise<string[]> {
+    const found: string[] = [];
+    for (const resource of run.resources) {
+      for (const policy of policies) {
+        const validations = [policy.validateResource ?? []].flat();
+        for (const validate of validations) {
+          await validate(
+            resourceArgs({
+              type: resource.type,
+              name: resource.name,
+              props: resource.inputs,
+              protect: resource.opts.protect ?? false,
+              config,
+            }),
+            () => found.push(`${policy.name} ${resource.name}`),
+          );
+        }
+      }
+    }
+    return found;
+  }
+
+  it.each(["dev", "ci", "prod"])("passes every policy on the %s stack", async (stack) => {
+    const run = await runProgram(stackConfig(stack), stack);
+    expect(run.resources.filter((r) => r.type === VOLUME_TYPE).length).toBeGreaterThan(0);
+    expect(await policyViolations(run)).toEqual([]);
+  });
+
+  it("fails a stack published on 0.0.0.0 unless the policy config allows it too", async () => {
+    const run = await runProgram({ bindAddress: "0.0.0.0", allowNonLoopbackBind: "true" }, "dev");
+    const found = await policyViolations(run);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((v) => v.startsWith("k6obs-port-loopback "))).toBe(true);
+    expect(await policyViolations(run, { allowNonLoopbackBind: true })).toEqual([]);
   });
 });
 
