@@ -26,6 +26,8 @@ if [[ ! -x "$actionlint" ]]; then
   trap 'rm -rf "$tmp_bin"' EXIT
   GOBIN="$tmp_bin" CGO_ENABLED=0 go install -trimpath "github.com/rhysd/actionlint/cmd/actionlint@${ACTIONLINT_VERSION}"
   mv "$tmp_bin/actionlint" "$actionlint"
+  rm -rf "$tmp_bin" # the EXIT trap does not fire after the exec below
+  trap - EXIT
 fi
 
 # Use the pinned ShellCheck that scripts/lint-shell.sh keeps in the same cache, when it is there and
