@@ -140,7 +140,7 @@ export async function runProgram(
         const o = value as import("@pulumi/pulumi").Output<unknown>;
         const [v, secret] = await Promise.all([
           new Promise<unknown>((resolve) => o.apply((x) => resolve(x))),
-          o.isSecret,
+          pulumi.isSecret(o),
         ]);
         const inner = await unwrap(v);
         return { value: inner.value, secret: secret || inner.secret };
