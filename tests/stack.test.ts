@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import * as path from "path";
 import { DeclaredResource, ProgramRun, REPO_ROOT, runProgram } from "./helpers/program";
 
@@ -10,6 +11,27 @@ const envOf = (c: DeclaredResource): Record<string, string> =>
   Object.fromEntries(
     (c.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
   );
+/** Gauges k6 derives from its built-in trends in stats mode, e.g. k6_http_req_duration_p95. */
+const TREND_STAT_SERIES =
+  /\bk6_(?:http_req_[a-z_]+?|iteration_duration|group_duration)_(p\d+|min|max|avg|med)\b/g;
+
+/** Every PromQL expression of every dashboard JSON in dir. */
+function exprsIn(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === "object") {
+      for (const [k, v] of Object.entries(node)) {
+        if ((k === "expr" || k === "query") && typeof v === "string") out.push(v);
+        else walk(v);
+      }
+    }
+  };
+  for (const f of fs.readdirSync(dir).filter((n) => n.endsWith(".json"))) {
+    walk(JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")));
+  }
+  return out;
+}
 const mountsOf = (c: DeclaredResource) => (c.inputs.mounts as Mount[] | undefined) ?? [];
 
 describe("the dev stack with default config", () => {
@@ -253,6 +275,25 @@ describe("the trend mode drives k6, Prometheus and the provisioned dashboard tog
       (m) => m.target === "/etc/grafana/dashboards/k6",
     );
     expect(path.relative(REPO_ROOT, k6Dashboards?.source ?? "")).toBe(dashboards);
+
+    // What the mounted dashboards query must be exactly what this k6 env makes k6 emit.
+    const exprs = exprsIn(k6Dashboards?.source ?? "");
+    expect(exprs.length).toBeGreaterThan(5);
+    const statsQueried = new Set(
+      exprs.flatMap((e) => [...e.matchAll(TREND_STAT_SERIES)].map((m) => m[1] ?? "")),
+    );
+    const nativeQueried = exprs.some((e) => /\bk6_[a-z_]+_seconds(_bucket|_count|_sum)?\b/.test(e));
+    if (mode === "stats") {
+      const emitted = (env.K6_PROMETHEUS_RW_TREND_STATS ?? "")
+        .split(",")
+        .map((s) => s.replace(/^p\((\d+)\)$/, "p$1"));
+      expect([...statsQueried].filter((s) => !emitted.includes(s))).toEqual([]);
+      expect(statsQueried.has("p95")).toBe(true);
+      expect(nativeQueried).toBe(false);
+    } else {
+      expect(nativeQueried).toBe(true);
+      expect([...statsQueried]).toEqual([]);
+    }
   });
 });
 
