@@ -16,6 +16,25 @@ export const K6_RESULTS_DIR = "/home/k6";
 export const K6_TREND_STATS = ["p(95)", "p(99)", "min", "max", "avg", "med"] as const;
 
 /**
+ * System tags k6 attaches to samples (K6_SYSTEM_TAGS). k6's default also sends `url` (a duplicate
+ * of `name`: k6 copies the name into it when a script sets one, and uses the URL as the name when
+ * it does not), `proto`, `subproto`, `tls_version`, `service` (gRPC) and `error` (free-text error
+ * messages, one series per distinct message). Every series keeps what the dashboards and thresholds
+ * group by: endpoint (`name`), `status`, `method`, `expected_response`, `error_code`, `check`,
+ * `group`, `scenario`.
+ */
+export const K6_SYSTEM_TAGS = [
+  "status",
+  "method",
+  "name",
+  "group",
+  "check",
+  "error_code",
+  "scenario",
+  "expected_response",
+] as const;
+
+/**
  * Env variable names managed by the stack; user-supplied k6Env may not set them. Everything
  * starting with K6_ is reserved as well.
  */
@@ -46,6 +65,9 @@ export function k6Env(args: K6EnvArgs): Record<string, string> {
     // repeating the last value for five minutes.
     K6_PROMETHEUS_RW_STALE_MARKERS: "true",
     K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM: args.trendMode === "nativeHistogram" ? "true" : "false",
+    K6_SYSTEM_TAGS: K6_SYSTEM_TAGS.join(","),
+    // k6 otherwise reports usage to stats.grafana.org on every run.
+    K6_NO_USAGE_REPORT: "true",
   };
   if (args.trendMode === "stats") {
     env.K6_PROMETHEUS_RW_TREND_STATS = K6_TREND_STATS.join(",");

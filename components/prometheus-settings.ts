@@ -9,6 +9,8 @@ export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
 export const PROMETHEUS_INTERNAL_PORT = 9090;
 /** Network alias of Prometheus on the stack network; k6 and Grafana reach it by this name. */
 export const PROMETHEUS_ALIAS = "prometheus";
+/** Job name of Prometheus' self-scrape; the self-health dashboard selects it. */
+export const PROMETHEUS_SELF_JOB = "prometheus";
 /** Network alias of Grafana on the stack network. */
 export const GRAFANA_ALIAS = "grafana";
 /**
@@ -103,4 +105,44 @@ const GENERATED_HEADER =
 /** YAML text of {@link prometheusConfig}, as committed in provisioning/prometheus/prometheus.yml. */
 export function renderPrometheusConfig(args: PrometheusConfigArgs = {}): string {
   return GENERATED_HEADER + YAML.stringify(prometheusConfig(args));
+}
+
+/** One recording rule. */
+export interface RecordingRule {
+  /** Name of the recorded series, `level:metric:operations`. */
+  readonly record: string;
+  /** PromQL the rule evaluates. */
+  readonly expr: string;
+}
+
+/** A rule group, written to provisioning/prometheus/rules/<file>. */
+export interface RuleGroup {
+  readonly file: string;
+  readonly name: string;
+  /** Evaluation interval; the global evaluation_interval when omitted. */
+  readonly interval?: string;
+  readonly rules: readonly RecordingRule[];
+}
+
+/** The recording rule groups Prometheus loads from its rules directory. */
+export function prometheusRuleGroups(): RuleGroup[] {
+  return [];
+}
+
+/** YAML text of each rule file: file name → content, as committed in provisioning/prometheus/rules/. */
+export function renderPrometheusRules(): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const group of prometheusRuleGroups()) {
+    const doc = {
+      groups: [
+        {
+          name: group.name,
+          ...(group.interval === undefined ? {} : { interval: group.interval }),
+          rules: group.rules.map((r) => ({ record: r.record, expr: r.expr })),
+        },
+      ],
+    };
+    files.set(group.file, GENERATED_HEADER + YAML.stringify(doc));
+  }
+  return files;
 }

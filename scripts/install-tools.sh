@@ -17,6 +17,12 @@ fi
 bin_dir="$cache_dir/k6-${K6_VERSION}_prometheus-v${PROMETHEUS_VERSION}"
 mkdir -p "$bin_dir"
 
+# Parallel test workers call this script at the same time: one builds, the others wait for it.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$bin_dir.lock"
+  flock 9
+fi
+
 if [[ ! -x "$bin_dir/k6" ]]; then
   echo "install-tools: building k6 ${K6_VERSION} (first run only)" >&2
   GOBIN="$bin_dir.k6-tmp" CGO_ENABLED=0 go install -trimpath "go.k6.io/k6@${K6_VERSION}"

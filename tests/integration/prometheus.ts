@@ -57,6 +57,8 @@ export interface QueryData {
 export class PrometheusServer {
   /** Stdout + stderr of the process, for failure messages. */
   public logs = "";
+  /** When the process was started (ms since the epoch). */
+  public readonly startedAt = Date.now();
   private exited: Promise<number | null>;
 
   private constructor(
@@ -173,10 +175,18 @@ export class PrometheusServer {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       this.child.kill(signal);
     }
-    const timer = sleep(timeoutMs).then(() => {
-      throw new Error(`Prometheus did not exit within ${timeoutMs} ms of ${signal}`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Prometheus did not exit within ${timeoutMs} ms of ${signal}`)),
+        timeoutMs,
+      );
     });
-    return Promise.race([this.exited, timer]);
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Removes the working directory (call after stop). */

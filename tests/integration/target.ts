@@ -4,7 +4,8 @@ import { AddressInfo } from "node:net";
 /**
  * A local system under test on 127.0.0.1. It answers the example scripts' default paths (which
  * mirror Prometheus' own API, the dev stack's default target) so the scripts run unmodified:
- * - `/-/healthy`, `/-/ready`, `/api/v1/status/buildinfo`: always 200;
+ * - `/-/healthy`, `/-/ready`, `/api/v1/status/buildinfo`, `/api/v1/labels`, `/api/v1/label/<l>/values`:
+ *   always 200;
  * - `/api/v1/query`: 200, except every `failEvery`-th request, answered 503 (the endpoint that
  *   fails a share);
  * - `/items/<n>`, `/users/<n>`, `/search?q=`: 200, extra URLs for the cardinality benchmark;
@@ -37,6 +38,8 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
       body = "OK\n";
     } else if (path === "/api/v1/status/buildinfo") {
       body = { status: "success", data: { version: "k6obs-target" } };
+    } else if (path === "/api/v1/labels" || /^\/api\/v1\/label\/[^/]+\/values$/.test(path)) {
+      body = { status: "success", data: ["__name__", "job"] };
     } else if (path === "/api/v1/query") {
       queries += 1;
       if (failEvery > 0 && queries % failEvery === 0) {

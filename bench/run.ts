@@ -1,0 +1,141 @@
+// `npm run bench`: the data path's cost, measured side by side on real k6 and Prometheus binaries
+// (scripts/install-tools.sh) with the project's own flags, config, env and dashboards. Not part of
+// pass/fail. Loopback only. Results go to stdout and results/bench.json; docs/BENCHMARKS.md records
+// a run.
+//
+// Env: BENCH_ONLY (comma list of cardinality,overhead,dashboards,storage), BENCH_RUNS (24 stored runs per
+// mode), BENCH_RUN_SECONDS (60), BENCH_CONCURRENCY (8 k6 processes per mode at once),
+// BENCH_ROUNDS (3 interleaved overhead rounds), BENCH_REPS (5 timings per query).
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { TREND_MODES } from "../components/trend-mode";
+import { stackDefault } from "../tests/integration/stack-defaults";
+import { startPrometheus } from "../tests/integration/prometheus";
+import { startTarget } from "../tests/integration/target";
+import { REPO_DIR, installTools } from "../tests/integration/tools";
+import { benchCardinality, printCardinality } from "./cardinality";
+import { benchDashboardCost, printDashboardCost, storeRuns } from "./dashboard-cost";
+import { PUSH_INTERVALS, benchOverhead, printOverhead } from "./overhead";
+import { ADMIN_API_FLAG, StorageResult, benchStorageMatrix, k6BlockBytes, printStorage } from "./storage";
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  return raw === undefined || raw === "" ? fallback : Number(raw);
+}
+
+async function main(): Promise<void> {
+  const only = new Set((process.env.BENCH_ONLY ?? "cardinality,overhead,dashboards,storage").split(","));
+  const started = Date.now();
+  console.log(
+    `k6-observatory bench on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), node ${process.version}`,
+  );
+  const tools = await installTools();
+  const target = await startTarget({ failEvery: 20 });
+  const report: Record<string, unknown> = {};
+  const print = (text: string) => console.log(`\n${text}`);
+
+  try {
+    if (only.has("cardinality") || only.has("overhead")) {
+      const prom = await startPrometheus({ tools, trendMode: "stats" });
+      try {
+        if (only.has("cardinality")) {
+          const r = await benchCardinality(tools, prom, target, "15s");
+          report.cardinality = r;
+          print(printCardinality(r));
+        }
+        if (only.has("overhead")) {
+          const r = await benchOverhead(tools, prom, target, {
+            mode: "stats",
+            rounds: intEnv("BENCH_ROUNDS", 3),
+            duration: "10s",
+            defaultPushInterval: stackDefault("k6PushInterval"),
+            vus: 8,
+          });
+          report.overhead = r;
+          print(printOverhead(r));
+        }
+      } finally {
+        await prom.stop();
+        prom.removeWorkDir();
+      }
+    }
+
+    if (only.has("dashboards")) {
+      const count = intEnv("BENCH_RUNS", 24);
+      const runSeconds = intEnv("BENCH_RUN_SECONDS", 60);
+      const concurrency = intEnv("BENCH_CONCURRENCY", 8);
+      console.log(
+        `\nStoring ${count} runs of ${runSeconds}s per trend mode (${concurrency} at a time per mode)...`,
+      );
+      const proms = await Promise.all(
+        TREND_MODES.map((mode) => startPrometheus({ tools, trendMode: mode, extraFlags: [ADMIN_API_FLAG] })),
+      );
+      try {
+        const stored = await Promise.all(
+          TREND_MODES.map((mode, i) =>
+            storeRuns(tools, proms[i]!, target, { mode, count, concurrency, runSeconds }),
+          ),
+        );
+        for (const s of stored) {
+          const r = await benchDashboardCost(s, intEnv("BENCH_REPS", 5));
+          report[`dashboards_${s.mode}`] = r;
+          print(printDashboardCost(r));
+        }
+        const storage: StorageResult[] = [];
+        for (const s of stored) {
+          const m = await k6BlockBytes(s.prom);
+          const testMinutes = (s.runs.length * s.runSeconds) / 60;
+          storage.push({
+            label: `${s.mode}, ${s.runs.length} runs`,
+            mode: s.mode,
+            testMinutes,
+            bytesPerTestMinute: m.bytes / testMinutes,
+            ...m,
+          });
+        }
+        report.storedRunsStorage = storage;
+        print(
+          printStorage("Storage of the stored runs (k6 series only, compacted)", storage, [
+            `nativeHistogram, ${count} runs`,
+            `stats, ${count} runs`,
+          ]),
+        );
+      } finally {
+        for (const p of proms) {
+          await p.stop();
+          p.removeWorkDir();
+        }
+      }
+    }
+
+    if (only.has("storage")) {
+      const rows = await benchStorageMatrix(tools, target, {
+        modes: TREND_MODES,
+        pushIntervals: PUSH_INTERVALS,
+        runSeconds: intEnv("BENCH_RUN_SECONDS", 60),
+      });
+      report.storageMatrix = rows;
+      const push = stackDefault("k6PushInterval");
+      print(
+        printStorage("Storage by trend mode and push interval (one run each, side by side)", rows, [
+          `nativeHistogram, push ${push}`,
+          `stats, push ${push}`,
+        ]),
+      );
+    }
+  } finally {
+    await target.close();
+  }
+  const out = path.join(REPO_DIR, "results/bench.json");
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(
+    `\nbench finished in ${((Date.now() - started) / 60000).toFixed(1)} min; raw numbers in results/bench.json`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,41 @@
+// Smoke test: a few VUs for about 30 seconds against every path once per iteration.
+//
+// Env: TARGET_URL (base URL, set by the stack), PATHS (comma-separated), VUS (2), DURATION (30s),
+// SLEEP (1, seconds between iterations), NOT_FOUND_EVERY (10: every 10th iteration of each VU also
+// requests a missing path, a deliberate failure share; 0 disables), MAX_FAILURE_RATE (0.05),
+// P95_MS (500), MIN_CHECK_RATE (0.95).
+//
+// The default paths exist on Prometheus, the dev stack's default target.
+import { sleep } from "k6";
+import exec from "k6/execution";
+import {
+  NOT_FOUND_PATH,
+  durationParam,
+  intParam,
+  numberParam,
+  paths,
+  targetUrl,
+  thresholds,
+} from "./lib/params.js";
+import { get } from "./lib/requests.js";
+
+const BASE = targetUrl();
+const PATHS = paths(["/-/healthy", "/-/ready", "/api/v1/status/buildinfo", "/api/v1/query?query=up"]);
+const NOT_FOUND_EVERY = intParam("NOT_FOUND_EVERY", 10);
+const SLEEP = numberParam("SLEEP", 1);
+
+export const options = {
+  vus: intParam("VUS", 2),
+  duration: durationParam("DURATION", "30s"),
+  thresholds: thresholds(),
+};
+
+export default function () {
+  for (const path of PATHS) {
+    get(BASE, path);
+  }
+  if (NOT_FOUND_EVERY > 0 && exec.vu.iterationInScenario % NOT_FOUND_EVERY === NOT_FOUND_EVERY - 1) {
+    get(BASE, NOT_FOUND_PATH);
+  }
+  sleep(SLEEP);
+}

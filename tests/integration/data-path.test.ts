@@ -1,0 +1,197 @@
+// Every panel of every provisioned dashboard shows data: the repo's own k6 scripts and k6 env run
+// against a local target and remote-write into a real Prometheus started with the repo's own flags
+// and config; then every dashboard query, interpolated the way Grafana does, runs against it.
+import * as path from "node:path";
+import { modeOnlyMetricNames } from "../../components/dashboards/k6-metrics";
+import { metricNames } from "../../components/dashboards/promql";
+import { TREND_MODES, TrendMode } from "../../components/trend-mode";
+import { DashboardJson, prepareQuery, provisionedDashboardFiles, variableQuery } from "./grafana";
+import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "./k6";
+import { PrometheusServer, ResultSeries, sleep, startPrometheus } from "./prometheus";
+import { Target, startTarget } from "./target";
+import { TOOLS_TIMEOUT_MS, Tools, installTools } from "./tools";
+
+/** Short runs: long enough for several remote-write pushes and two self-scrapes. */
+const RUN_ENV = { DURATION: "20s", VUS: "3", SLEEP: "0.2" } as const;
+const SCRIPTS = ["smoke.js", "load.js"] as const;
+
+let tools: Tools;
+let target: Target;
+/** Metric names each mode's k6 runs actually wrote. */
+const emitted: Partial<Record<TrendMode, Set<string>>> = {};
+
+beforeAll(async () => {
+  tools = await installTools();
+  target = await startTarget({ failEvery: 20 });
+}, TOOLS_TIMEOUT_MS);
+
+afterAll(async () => {
+  await target?.close();
+});
+
+function hasData(series: ResultSeries[]): boolean {
+  return series.some((s) => {
+    const points = [...(s.values ?? []), ...(s.value ? [s.value] : [])].map((p) => Number(p[1]));
+    return (
+      points.some((v) => !Number.isNaN(v)) || (s.histograms?.length ?? 0) > 0 || s.histogram !== undefined
+    );
+  });
+}
+
+describe.each(TREND_MODES)("%s trend mode", (mode) => {
+  let prom: PrometheusServer;
+  const runs = new Map<string, { testId: string; result: K6Result }>();
+  let dashboards: { file: string; json: DashboardJson }[];
+
+  beforeAll(async () => {
+    prom = await startPrometheus({ tools, trendMode: mode });
+    dashboards = provisionedDashboardFiles(["common", mode]);
+    // Both example scripts at once, each with its own testid, on one Prometheus.
+    const results = await Promise.all(
+      SCRIPTS.map(async (script) => {
+        const testId = uniqueTestId(`it-${mode}-${script.replace(".js", "")}`);
+        const result = await runK6({
+          tools,
+          trendMode: mode,
+          script: path.join(SCRIPTS_DIR, script),
+          testId,
+          remoteWriteUrl: prom.remoteWriteUrl,
+          targetUrl: target.url,
+          extraEnv: RUN_ENV,
+        });
+        return { script, testId, result };
+      }),
+    );
+    for (const r of results) {
+      runs.set(r.script, r);
+    }
+    // The self-health panels rate() Prometheus' own scrapes (every 15s): wait for a third one.
+    const since = (Date.now() - prom.startedAt) / 1000;
+    if (since < 35) {
+      await sleep((35 - since) * 1000);
+    }
+    const names = await prom.api<string[]>("/api/v1/label/__name__/values", { "match[]": '{testid=~".+"}' });
+    emitted[mode] = new Set(names.data);
+  }, 180_000);
+
+  afterAll(async () => {
+    await prom?.stop();
+    prom?.removeWorkDir();
+  });
+
+  test.each(SCRIPTS)("%s runs, passes its thresholds and pushes without errors", (script) => {
+    const run = runs.get(script);
+    expect(run).toBeDefined();
+    const { result } = run!;
+    expect({ code: result.code, stderr: result.stderr.slice(-2000) }).toEqual({
+      code: 0,
+      stderr: expect.any(String),
+    });
+    expect(result.stderr).not.toMatch(/Failed to send the time series|Some samples may be dropped/);
+    expect(result.env.K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM).toBe(String(mode === "nativeHistogram"));
+  });
+
+  test.each(SCRIPTS)("Prometheus holds exactly the requests k6 counted (%s)", async (script) => {
+    const { testId, result } = runs.get(script)!;
+    const k6Count = Number(result.summary.metrics.http_reqs?.count);
+    expect(k6Count).toBeGreaterThan(0);
+    const stored = await prom.scalar(
+      `sum(last_over_time(k6_http_reqs_total{testid="${testId}"}[10m]))`,
+      result.endedAt + 1,
+    );
+    expect(stored).toBe(k6Count);
+  });
+
+  test("the dashboard variables list the runs and their endpoints", async () => {
+    const { testId, result } = runs.get("load.js")!;
+    for (const { json } of dashboards) {
+      for (const v of json.templating.list ?? []) {
+        const expr = variableQuery(v);
+        const m = /^label_values\((.*),\s*(\w+)\)$/.exec(expr ?? "");
+        expect({ variable: v.name, parsed: m !== null }).toEqual({ variable: v.name, parsed: true });
+        const selector = (m![1] ?? "").replace(/\$testid/g, testId);
+        const values = await prom.api<string[]>(`/api/v1/label/${m![2]}/values`, {
+          "match[]": selector,
+          start: String(result.startedAt - 60),
+          end: String(result.endedAt + 60),
+        });
+        expect(values.data.length).toBeGreaterThan(0);
+        if (v.name === "testid") {
+          expect(values.data).toContain(testId);
+        }
+        if (v.name === "endpoint") {
+          expect(values.data).toEqual(
+            expect.arrayContaining(["/-/healthy", "/api/v1/query", "/k6obs/deliberately-missing"]),
+          );
+        }
+      }
+    }
+  });
+
+  test.each(SCRIPTS)(
+    "every panel query of every provisioned dashboard returns data for the run (%s)",
+    async (script) => {
+      const { testId, result } = runs.get(script)!;
+      // The dashboard's time range: from a little before the run until now.
+      const range = { from: Math.floor(result.startedAt) - 30, to: Math.ceil(Date.now() / 1000) };
+      const empty: string[] = [];
+      let checked = 0;
+      for (const { file, json } of dashboards) {
+        for (const panel of json.panels) {
+          for (const t of panel.targets ?? []) {
+            expect(t.datasource).toEqual({ type: "prometheus", uid: "prometheus" });
+            const qr = prepareQuery(t, {
+              range,
+              variables: json.templating.list ?? [],
+              selection: { testid: { values: [testId] }, endpoint: "all" },
+            });
+            const series = qr.instant
+              ? await prom.query(qr.expr, qr.end)
+              : await prom.queryRange(qr.expr, qr.start, qr.end, qr.step);
+            checked += 1;
+            const isK6 = /testid/.test(t.expr);
+            const mine = isK6 ? series.filter((s) => s.metric.testid === testId) : series;
+            if (isK6) {
+              // Only the selected run, never the other script's run on the same Prometheus.
+              expect(series.map((s) => s.metric.testid)).toEqual(series.map(() => testId));
+            }
+            if (!hasData(mine)) {
+              empty.push(`${path.basename(file)} / ${panel.title} / ${t.refId}: ${qr.expr}`);
+            }
+          }
+        }
+      }
+      expect(checked).toBeGreaterThan(20);
+      expect(empty).toEqual([]);
+    },
+  );
+
+  test("the metric names the dashboards use are the names k6 actually wrote", () => {
+    const written = emitted[mode]!;
+    const used = new Set(
+      dashboards.flatMap(({ json }) =>
+        json.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(t.expr))),
+      ),
+    );
+    const k6Used = [...used].filter((n) => n.startsWith("k6_"));
+    expect(k6Used.length).toBeGreaterThan(5);
+    expect(k6Used.filter((n) => !written.has(n))).toEqual([]);
+    // The static list of mode-only names (used by the unit test) matches what k6 really wrote.
+    expect(modeOnlyMetricNames(mode).filter((n) => !written.has(n))).toEqual([]);
+  });
+});
+
+test("each mode's dashboards reference no metric that only the other mode emits", () => {
+  for (const mode of TREND_MODES) {
+    const other: TrendMode = mode === "stats" ? "nativeHistogram" : "stats";
+    const mine = emitted[mode];
+    const theirs = emitted[other];
+    expect(mine && theirs).toBeTruthy();
+    const otherOnly = [...theirs!].filter((n) => !mine!.has(n));
+    expect(otherOnly.length).toBeGreaterThan(0);
+    const used = provisionedDashboardFiles(["common", mode]).flatMap(({ json }) =>
+      json.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(t.expr))),
+    );
+    expect({ mode, conflicts: used.filter((n) => otherOnly.includes(n)) }).toEqual({ mode, conflicts: [] });
+  }
+});
