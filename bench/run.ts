@@ -4,8 +4,9 @@
 // a run.
 //
 // Env: BENCH_ONLY (comma list of cardinality,overhead,dashboards,storage), BENCH_RUNS (24 stored runs per
-// mode), BENCH_RUN_SECONDS (60), BENCH_CONCURRENCY (8 k6 processes per mode at once),
-// BENCH_ROUNDS (3 interleaved overhead rounds), BENCH_REPS (5 timings per query).
+// mode), BENCH_RUN_SECONDS (300, length of each stored run), BENCH_CONCURRENCY (12 k6 processes per
+// mode at once), BENCH_STORAGE_SECONDS (120, runs of the storage matrix), BENCH_ROUNDS (3 interleaved
+// overhead rounds), BENCH_REPS (5 timings per query).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,7 +16,7 @@ import { startPrometheus } from "../tests/integration/prometheus";
 import { startTarget } from "../tests/integration/target";
 import { REPO_DIR, installTools } from "../tests/integration/tools";
 import { benchCardinality, printCardinality } from "./cardinality";
-import { benchDashboardCost, printDashboardCost, storeRuns } from "./dashboard-cost";
+import { benchDashboardCost, printDashboardCost, rulesDirWithCandidates, storeRuns } from "./dashboard-cost";
 import { PUSH_INTERVALS, benchOverhead, printOverhead } from "./overhead";
 import { ADMIN_API_FLAG, StorageResult, benchStorageMatrix, k6BlockBytes, printStorage } from "./storage";
 
@@ -63,13 +64,20 @@ async function main(): Promise<void> {
 
     if (only.has("dashboards")) {
       const count = intEnv("BENCH_RUNS", 24);
-      const runSeconds = intEnv("BENCH_RUN_SECONDS", 60);
-      const concurrency = intEnv("BENCH_CONCURRENCY", 8);
+      const runSeconds = intEnv("BENCH_RUN_SECONDS", 300);
+      const concurrency = intEnv("BENCH_CONCURRENCY", 12);
       console.log(
         `\nStoring ${count} runs of ${runSeconds}s per trend mode (${concurrency} at a time per mode)...`,
       );
       const proms = await Promise.all(
-        TREND_MODES.map((mode) => startPrometheus({ tools, trendMode: mode, extraFlags: [ADMIN_API_FLAG] })),
+        TREND_MODES.map((mode) =>
+          startPrometheus({
+            tools,
+            trendMode: mode,
+            extraFlags: [ADMIN_API_FLAG],
+            rulesDir: rulesDirWithCandidates(mode),
+          }),
+        ),
       );
       try {
         const stored = await Promise.all(
@@ -113,7 +121,7 @@ async function main(): Promise<void> {
       const rows = await benchStorageMatrix(tools, target, {
         modes: TREND_MODES,
         pushIntervals: PUSH_INTERVALS,
-        runSeconds: intEnv("BENCH_RUN_SECONDS", 60),
+        runSeconds: intEnv("BENCH_STORAGE_SECONDS", 120),
       });
       report.storageMatrix = rows;
       const push = stackDefault("k6PushInterval");

@@ -39,7 +39,14 @@ export async function k6BlockBytes(
   const series = (
     await prom.api<unknown[]>("/api/v1/series", { "match[]": '{__name__=~"k6_.+"}', start: "0", end: now })
   ).data.length;
-  const samples = await prom.scalar('sum(count_over_time({__name__=~"k6_.+"}[1h]))');
+  // count_over_time drops the metric name, so count per metric name.
+  const names = await prom.api<string[]>("/api/v1/label/__name__/values", {
+    "match[]": '{__name__=~"k6_.+"}',
+  });
+  let samples = 0;
+  for (const name of names.data) {
+    samples += await prom.scalar(`sum(count_over_time(${name}[1h]))`);
+  }
   await post("/api/v1/admin/tsdb/delete_series", { "match[]": '{__name__!~"k6_.+"}' });
   await post("/api/v1/admin/tsdb/clean_tombstones", {});
   const snap = await post("/api/v1/admin/tsdb/snapshot", { skip_head: "false" });

@@ -115,18 +115,93 @@ export interface RecordingRule {
   readonly expr: string;
 }
 
+/** One alerting rule. */
+export interface AlertingRule {
+  readonly alert: string;
+  /** PromQL; the alert is pending while it returns series, firing after `for`. */
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: { readonly summary: string; readonly description: string };
+}
+
 /** A rule group, written to provisioning/prometheus/rules/<file>. */
 export interface RuleGroup {
   readonly file: string;
   readonly name: string;
   /** Evaluation interval; the global evaluation_interval when omitted. */
   readonly interval?: string;
-  readonly rules: readonly RecordingRule[];
+  readonly rules: readonly (RecordingRule | AlertingRule)[];
 }
 
-/** The recording rule groups Prometheus loads from its rules directory. */
+const SELF = `job="${PROMETHEUS_SELF_JOB}"`;
+
+/**
+ * Bytes Prometheus counts against --storage.tsdb.retention.size: blocks, WAL and head chunks. Shared
+ * by the retention alert and the Prometheus health dashboard.
+ */
+export const TSDB_BYTES_EXPR =
+  `sum(prometheus_tsdb_storage_blocks_bytes{${SELF}}) + sum(prometheus_tsdb_wal_storage_size_bytes{${SELF}})` +
+  ` + sum(prometheus_tsdb_head_chunks_storage_size_bytes{${SELF}})`;
+
+/**
+ * The rule groups Prometheus loads from its rules directory. No recording rules: \`npm run bench\`
+ * (docs/BENCHMARKS.md) measured that every dashboard query already selects one run's series and
+ * answers in a few milliseconds, so pre-computing them would only add series and evaluation work.
+ * The alerts watch the failure modes of the k6 data path; they show in Prometheus' /alerts and in
+ * Grafana's alert list (no Alertmanager is configured).
+ */
 export function prometheusRuleGroups(): RuleGroup[] {
-  return [];
+  return [
+    {
+      file: "k6obs-data-path.yml",
+      name: "k6obs-data-path",
+      rules: [
+        {
+          alert: "K6RemoteWriteRejected",
+          expr: `sum by (code) (rate(prometheus_http_requests_total{${SELF}, handler="/api/v1/write", code!~"2.."}[5m])) > 0`,
+          for: "1m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: "Prometheus rejects remote writes (HTTP {{ $labels.code }})",
+            description:
+              "k6 samples are being dropped. 400: samples too old, out of order or with invalid labels; 5xx: storage errors.",
+          },
+        },
+        {
+          alert: "K6SamplesOutsideOutOfOrderWindow",
+          expr: `sum(rate(prometheus_tsdb_out_of_order_samples_total{${SELF}}[5m])) > 0`,
+          for: "1m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: "Late samples older than storage.tsdb.out_of_order_time_window are dropped",
+            description: `Samples arrive more than ${OUT_OF_ORDER_TIME_WINDOW} late (clock skew between k6 and Prometheus, or a stalled k6).`,
+          },
+        },
+        {
+          alert: "PrometheusNearRetentionSize",
+          expr: `(${TSDB_BYTES_EXPR}) / (sum(prometheus_tsdb_retention_limit_bytes{${SELF}}) > 0) > 0.9`,
+          for: "15m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: "TSDB uses over 90% of --storage.tsdb.retention.size",
+            description: "The oldest blocks (oldest k6 runs) are deleted when the limit is reached.",
+          },
+        },
+        {
+          alert: "PrometheusConfigReloadFailed",
+          expr: `max(prometheus_config_last_reload_successful{${SELF}}) == 0`,
+          for: "5m",
+          labels: { severity: "warning" },
+          annotations: {
+            summary: "The last Prometheus config reload failed",
+            description:
+              "Prometheus keeps running the previous configuration; check its log and prometheus.yml.",
+          },
+        },
+      ],
+    },
+  ];
 }
 
 /** YAML text of each rule file: file name → content, as committed in provisioning/prometheus/rules/. */
@@ -138,11 +213,11 @@ export function renderPrometheusRules(): Map<string, string> {
         {
           name: group.name,
           ...(group.interval === undefined ? {} : { interval: group.interval }),
-          rules: group.rules.map((r) => ({ record: r.record, expr: r.expr })),
+          rules: group.rules,
         },
       ],
     };
-    files.set(group.file, GENERATED_HEADER + YAML.stringify(doc));
+    files.set(group.file, GENERATED_HEADER + YAML.stringify(doc, { lineWidth: 0 }));
   }
   return files;
 }

@@ -1,5 +1,5 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
-import { PROMETHEUS_SELF_JOB } from "../prometheus-settings";
+import { PROMETHEUS_SELF_JOB, TSDB_BYTES_EXPR } from "../prometheus-settings";
 import { PanelQuery, statPanel, timeseriesPanel } from "./panels";
 
 /** Uid of the Prometheus self-health dashboard. */
@@ -12,10 +12,7 @@ function q(expr: string, legend: string): PanelQuery {
   return { expr, legend };
 }
 
-/** Bytes Prometheus counts against --storage.tsdb.retention.size: blocks, WAL and head chunks. */
-const TSDB_BYTES =
-  `sum(prometheus_tsdb_storage_blocks_bytes{${SELF}}) + sum(prometheus_tsdb_wal_storage_size_bytes{${SELF}})` +
-  ` + sum(prometheus_tsdb_head_chunks_storage_size_bytes{${SELF}})`;
+const TSDB_BYTES = TSDB_BYTES_EXPR;
 
 /** The Prometheus self-health dashboard (same for both trend modes). */
 export function prometheusHealthDashboard(): dashboard.Dashboard {
@@ -181,7 +178,8 @@ export function prometheusHealthDashboard(): dashboard.Dashboard {
     timeseriesPanel({
       id: 16,
       title: "Rule evaluation failures",
-      description: "Failed evaluations of the recording rules per second, by rule group.",
+      description:
+        "Failed evaluations of the rules (provisioning/prometheus/rules) per second, by rule group.",
       unit: "short",
       width: 12,
       height: 8,

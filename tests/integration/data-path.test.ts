@@ -5,9 +5,10 @@ import * as path from "node:path";
 import { modeOnlyMetricNames } from "../../components/dashboards/k6-metrics";
 import { metricNames } from "../../components/dashboards/promql";
 import { TREND_MODES, TrendMode } from "../../components/trend-mode";
-import { DashboardJson, prepareQuery, provisionedDashboardFiles, variableQuery } from "./grafana";
+import { runDashboardQueries } from "./dashboard-queries";
+import { DashboardJson, provisionedDashboardFiles, variableQuery } from "./grafana";
 import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "./k6";
-import { PrometheusServer, ResultSeries, sleep, startPrometheus } from "./prometheus";
+import { PrometheusServer, startPrometheus } from "./prometheus";
 import { Target, startTarget } from "./target";
 import { TOOLS_TIMEOUT_MS, Tools, installTools } from "./tools";
 
@@ -28,15 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await target?.close();
 });
-
-function hasData(series: ResultSeries[]): boolean {
-  return series.some((s) => {
-    const points = [...(s.values ?? []), ...(s.value ? [s.value] : [])].map((p) => Number(p[1]));
-    return (
-      points.some((v) => !Number.isNaN(v)) || (s.histograms?.length ?? 0) > 0 || s.histogram !== undefined
-    );
-  });
-}
 
 describe.each(TREND_MODES)("%s trend mode", (mode) => {
   let prom: PrometheusServer;
@@ -65,11 +57,8 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
     for (const r of results) {
       runs.set(r.script, r);
     }
-    // The self-health panels rate() Prometheus' own scrapes (every 15s): wait for a third one.
-    const since = (Date.now() - prom.startedAt) / 1000;
-    if (since < 35) {
-      await sleep((35 - since) * 1000);
-    }
+    // The self-health panels rate() Prometheus' own counters: wait for a third self-scrape.
+    await prom.waitForSelfScrapes(3);
     const names = await prom.api<string[]>("/api/v1/label/__name__/values", { "match[]": '{testid=~".+"}' });
     emitted[mode] = new Set(names.data);
   }, 180_000);
@@ -134,35 +123,17 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
       const { testId, result } = runs.get(script)!;
       // The dashboard's time range: from a little before the run until now.
       const range = { from: Math.floor(result.startedAt) - 30, to: Math.ceil(Date.now() / 1000) };
-      const empty: string[] = [];
-      let checked = 0;
-      for (const { file, json } of dashboards) {
-        for (const panel of json.panels) {
-          for (const t of panel.targets ?? []) {
-            expect(t.datasource).toEqual({ type: "prometheus", uid: "prometheus" });
-            const qr = prepareQuery(t, {
-              range,
-              variables: json.templating.list ?? [],
-              selection: { testid: { values: [testId] }, endpoint: "all" },
-            });
-            const series = qr.instant
-              ? await prom.query(qr.expr, qr.end)
-              : await prom.queryRange(qr.expr, qr.start, qr.end, qr.step);
-            checked += 1;
-            const isK6 = /testid/.test(t.expr);
-            const mine = isK6 ? series.filter((s) => s.metric.testid === testId) : series;
-            if (isK6) {
-              // Only the selected run, never the other script's run on the same Prometheus.
-              expect(series.map((s) => s.metric.testid)).toEqual(series.map(() => testId));
-            }
-            if (!hasData(mine)) {
-              empty.push(`${path.basename(file)} / ${panel.title} / ${t.refId}: ${qr.expr}`);
-            }
-          }
+      for (const { json } of dashboards) {
+        for (const t of json.panels.flatMap((p) => p.targets ?? [])) {
+          expect(t.datasource).toEqual({ type: "prometheus", uid: "prometheus" });
         }
       }
-      expect(checked).toBeGreaterThan(20);
-      expect(empty).toEqual([]);
+      const results = await runDashboardQueries(prom, dashboards, testId, range);
+      expect(results.length).toBeGreaterThan(20);
+      // k6 queries return the selected run only, never the other script's run on the same Prometheus.
+      const leaks = results.filter((r) => r.expr.includes("testid=") && r.series.length !== r.shown.length);
+      expect(leaks.map((r) => r.where)).toEqual([]);
+      expect(results.filter((r) => !r.hasData).map((r) => `${r.where}: ${r.expr}`)).toEqual([]);
     },
   );
 

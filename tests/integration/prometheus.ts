@@ -4,7 +4,11 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROMETHEUS_IMAGE } from "../../components/images";
-import { prometheusFlags, renderPrometheusConfig } from "../../components/prometheus-settings";
+import {
+  PROMETHEUS_SELF_JOB,
+  prometheusFlags,
+  renderPrometheusConfig,
+} from "../../components/prometheus-settings";
 import { TrendMode } from "../../components/trend-mode";
 import { stackDefault } from "./stack-defaults";
 import { REPO_DIR, Tools } from "./tools";
@@ -25,8 +29,10 @@ export interface PrometheusOptions {
   readonly port?: number;
   /** Post-process the project's flags (negative controls only). */
   readonly editFlags?: (flags: string[]) => string[];
-  /** Extra flags appended after the project's (benchmarks only, e.g. a faster head compaction). */
+  /** Extra flags appended after the project's (benchmarks only: the admin API for snapshots). */
   readonly extraFlags?: readonly string[];
+  /** Rule files directory; the repo's provisioning/prometheus/rules by default (benchmarks add candidates). */
+  readonly rulesDir?: string;
 }
 
 /** A JSON answer of Prometheus' HTTP API. */
@@ -88,7 +94,11 @@ export class PrometheusServer {
     // Only host-specific values are mapped: the self-scrape target, no Grafana, the rules' path.
     fs.writeFileSync(
       configFile,
-      renderPrometheusConfig({ selfTarget: `127.0.0.1:${port}`, grafanaTarget: "", rulesDir: RULES_DIR }),
+      renderPrometheusConfig({
+        selfTarget: `127.0.0.1:${port}`,
+        grafanaTarget: "",
+        rulesDir: options.rulesDir ?? RULES_DIR,
+      }),
     );
     let flags = prometheusFlags({
       version: PROMETHEUS_IMAGE.tag,
@@ -129,6 +139,22 @@ export class PrometheusServer {
       await sleep(200);
     }
     throw new Error(`Prometheus not ready after ${timeoutMs} ms:\n${this.logs.slice(-3000)}`);
+  }
+
+  /**
+   * Waits until Prometheus has scraped itself `count` times, so that rate() over its own counters
+   * (the self-health dashboard) has data. Self-scrapes happen every scrape_interval (15s).
+   */
+  async waitForSelfScrapes(count: number, timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const n = await this.scalar(`count_over_time(up{job="${PROMETHEUS_SELF_JOB}"}[1h])`);
+      if (n >= count) {
+        return;
+      }
+      await sleep(1000);
+    }
+    throw new Error(`Prometheus did not scrape itself ${count} times within ${timeoutMs} ms`);
   }
 
   /** GET an API path and return the parsed body; throws unless status is success. */

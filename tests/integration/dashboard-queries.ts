@@ -1,0 +1,60 @@
+import * as path from "node:path";
+import { DashboardJson, TimeRange, VariableSelection, prepareQuery } from "./grafana";
+import { PrometheusServer, ResultSeries } from "./prometheus";
+
+/** What one panel query returned. */
+export interface PanelQueryResult {
+  /** `file / panel title / refId`. */
+  readonly where: string;
+  /** The expression after Grafana's interpolation. */
+  readonly expr: string;
+  readonly series: ResultSeries[];
+  /** The series a panel would draw for the selected run (all series for non-k6 queries). */
+  readonly shown: ResultSeries[];
+  /** Whether a panel would show a value: some non-NaN point or a histogram. */
+  readonly hasData: boolean;
+}
+
+/** Whether any series has a non-NaN value or a histogram. */
+export function hasData(series: readonly ResultSeries[]): boolean {
+  return series.some((s) => {
+    const points = [...(s.values ?? []), ...(s.value ? [s.value] : [])].map((p) => Number(p[1]));
+    return (
+      points.some((v) => !Number.isNaN(v)) || (s.histograms?.length ?? 0) > 0 || s.histogram !== undefined
+    );
+  });
+}
+
+/**
+ * Runs every panel query of the dashboards against prom, as Grafana would with `testId` selected
+ * (and "All" endpoints) over `range`.
+ */
+export async function runDashboardQueries(
+  prom: PrometheusServer,
+  dashboards: readonly { file: string; json: DashboardJson }[],
+  testId: string,
+  range: TimeRange,
+): Promise<PanelQueryResult[]> {
+  const selection: VariableSelection = { testid: { values: [testId] }, endpoint: "all" };
+  const out: PanelQueryResult[] = [];
+  for (const { file, json } of dashboards) {
+    for (const panel of json.panels) {
+      for (const t of panel.targets ?? []) {
+        const qr = prepareQuery(t, { range, variables: json.templating.list ?? [], selection });
+        const series = qr.instant
+          ? await prom.query(qr.expr, qr.end)
+          : await prom.queryRange(qr.expr, qr.start, qr.end, qr.step);
+        const isK6 = t.expr.includes("$testid");
+        const shown = isK6 ? series.filter((s) => s.metric.testid === testId) : series;
+        out.push({
+          where: `${path.basename(file)} / ${panel.title} / ${t.refId}`,
+          expr: qr.expr,
+          series,
+          shown,
+          hasData: hasData(shown),
+        });
+      }
+    }
+  }
+  return out;
+}
