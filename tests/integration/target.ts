@@ -33,7 +33,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     let status = 200;
-    let body: unknown = { status: "success" };
+    let body: unknown;
     if (path === "/-/healthy" || path === "/-/ready") {
       body = "OK\n";
     } else if (path === "/api/v1/status/buildinfo") {
@@ -49,7 +49,7 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
         body = { status: "success", data: { resultType: "vector", result: [] } };
       }
     } else if (/^\/(items|users)\/\d+$/.test(path) || path === "/search") {
-      body = { status: "success", path };
+      body = { status: "success", data: path };
     } else {
       status = 404;
       body = "404 page not found\n";
