@@ -5,7 +5,7 @@
 //
 // Env: BENCH_ONLY (comma list of cardinality,overhead,dashboards,storage), BENCH_RUNS (24 stored runs per
 // mode), BENCH_RUN_SECONDS (300, length of each stored run), BENCH_CONCURRENCY (12 k6 processes per
-// mode at once), BENCH_STORAGE_SECONDS (120, runs of the storage matrix), BENCH_ROUNDS (3 interleaved
+// mode at once), BENCH_STORAGE_SECONDS (120, runs of the storage matrix), BENCH_ROUNDS (5 interleaved
 // overhead rounds), BENCH_REPS (5 timings per query).
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
         if (only.has("overhead")) {
           const r = await benchOverhead(tools, prom, target, {
             mode: "stats",
-            rounds: intEnv("BENCH_ROUNDS", 3),
+            rounds: intEnv("BENCH_ROUNDS", 5),
             duration: "10s",
             defaultPushInterval: stackDefault("k6PushInterval"),
             vus: 8,

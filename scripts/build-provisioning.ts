@@ -3,22 +3,22 @@
 // tests/provisioning.test.ts fails when the committed files differ from what this produces.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { allDashboards, renderDashboard } from "../components/dashboards";
+import { allDashboards, dashboardFolderDir, renderDashboard } from "../components/dashboards";
+import { TREND_MODES } from "../components/trend-mode";
 import { renderPrometheusConfig, renderPrometheusRules } from "../components/prometheus-settings";
 
 /** Directories whose every file is generated; files the builders no longer produce are deleted. */
-export const GENERATED_DIRS = [
-  "provisioning/grafana/dashboards/common",
-  "provisioning/grafana/dashboards/stats",
-  "provisioning/grafana/dashboards/nativeHistogram",
+export const GENERATED_DIRS: readonly string[] = [
+  dashboardFolderDir("common"),
+  ...TREND_MODES.map(dashboardFolderDir),
   "provisioning/prometheus/rules",
-] as const;
+];
 
 /** Every generated file: repo-relative path → content. */
 export function provisioningFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const d of allDashboards()) {
-    files.set(`provisioning/grafana/dashboards/${d.folder}/${d.fileName}`, renderDashboard(d.dashboard));
+    files.set(`${dashboardFolderDir(d.folder)}/${d.fileName}`, renderDashboard(d.dashboard));
   }
   files.set("provisioning/prometheus/prometheus.yml", renderPrometheusConfig());
   for (const [name, text] of renderPrometheusRules()) {

@@ -7,6 +7,9 @@ export { PROMETHEUS_DATASOURCE, dashboardQueries } from "./panels";
 export { k6OverviewUid } from "./k6-overview";
 export { PROMETHEUS_HEALTH_UID } from "./prometheus-health";
 
+/** Repo-relative directory of the generated dashboard folders. */
+export const DASHBOARDS_DIR = "provisioning/grafana/dashboards";
+
 /**
  * Folders under provisioning/grafana/dashboards: `common` is provisioned in every stack, the folder
  * named after the stack's trend mode next to it, the other mode's folder never.
@@ -46,6 +49,11 @@ export function dashboardsFor(mode: TrendMode): ProvisionedDashboard[] {
 /** Every dashboard of every folder, as committed under provisioning/grafana/dashboards. */
 export function allDashboards(): ProvisionedDashboard[] {
   return [...commonDashboards(), ...TREND_MODES.flatMap(modeDashboards)];
+}
+
+/** Repo-relative directory of a folder, e.g. `provisioning/grafana/dashboards/stats`. */
+export function dashboardFolderDir(folder: DashboardFolder): string {
+  return `${DASHBOARDS_DIR}/${folder}`;
 }
 
 /** File contents of a dashboard: 2-space JSON and a final newline. */

@@ -114,11 +114,11 @@ describe("Prometheus killed (SIGKILL) during k6 runs, restarted on the same data
     for (const result of results.values()) {
       expect(result.stderr).toMatch(/Failed to send the time series data to the endpoint/);
     }
-  });
+  }, 30_000);
 
   test("every sample acknowledged before the kill is still queryable after the restart", () => {
     expect(missing(acknowledged, afterKill)).toEqual([]);
-  });
+  }, 30_000);
 
   test("k6's cumulative counters make the final totals exact despite the pushes lost while it was down", async () => {
     for (const [mode, result] of results) {
@@ -128,7 +128,7 @@ describe("Prometheus killed (SIGKILL) during k6 runs, restarted on the same data
       );
       expect({ mode, stored }).toEqual({ mode, stored: Number(result.summary.metrics.http_reqs?.count) });
     }
-  });
+  }, 30_000);
 
   test("a clean restart (SIGTERM) loses nothing", async () => {
     const at = Date.now() / 1000;

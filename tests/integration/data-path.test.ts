@@ -80,16 +80,20 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
     expect(result.env.K6_PROMETHEUS_RW_TREND_AS_NATIVE_HISTOGRAM).toBe(String(mode === "nativeHistogram"));
   });
 
-  test.each(SCRIPTS)("Prometheus holds exactly the requests k6 counted (%s)", async (script) => {
-    const { testId, result } = runs.get(script)!;
-    const k6Count = Number(result.summary.metrics.http_reqs?.count);
-    expect(k6Count).toBeGreaterThan(0);
-    const stored = await prom.scalar(
-      `sum(last_over_time(k6_http_reqs_total{testid="${testId}"}[10m]))`,
-      result.endedAt + 1,
-    );
-    expect(stored).toBe(k6Count);
-  });
+  test.each(SCRIPTS)(
+    "Prometheus holds exactly the requests k6 counted (%s)",
+    async (script) => {
+      const { testId, result } = runs.get(script)!;
+      const k6Count = Number(result.summary.metrics.http_reqs?.count);
+      expect(k6Count).toBeGreaterThan(0);
+      const stored = await prom.scalar(
+        `sum(last_over_time(k6_http_reqs_total{testid="${testId}"}[10m]))`,
+        result.endedAt + 1,
+      );
+      expect(stored).toBe(k6Count);
+    },
+    30_000,
+  );
 
   test("the dashboard variables list the runs and their endpoints", async () => {
     const { testId, result } = runs.get("load.js")!;
@@ -115,7 +119,7 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
         }
       }
     }
-  });
+  }, 30_000);
 
   test.each(SCRIPTS)(
     "every panel query of every provisioned dashboard returns data for the run (%s)",
@@ -135,6 +139,7 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
       expect(leaks.map((r) => r.where)).toEqual([]);
       expect(results.filter((r) => !r.hasData).map((r) => `${r.where}: ${r.expr}`)).toEqual([]);
     },
+    30_000,
   );
 
   test("the metric names the dashboards use are the names k6 actually wrote", () => {

@@ -47,7 +47,7 @@ describe("without --web.enable-remote-write-receiver", () => {
   test("the project's flags include the receiver (so removing it is the only difference)", () => {
     expect(removed).toBe(true);
     expect(prom.flags).not.toContain(REMOTE_WRITE_RECEIVER_FLAG);
-  });
+  }, 30_000);
 
   test("k6's remote writes are answered 404 and nothing is stored", async () => {
     const testId = uniqueTestId("neg-receiver");
@@ -74,7 +74,11 @@ describe("dashboard queries on metrics k6 does not emit", () => {
   let statsRun: { testId: string; result: K6Result };
 
   // Gauges end with a stale marker, so a run must span a 15s panel step to show in it: 22s runs.
-  const run = async (label: string, editEnv?: (env: Record<string, string>) => Record<string, string>) => {
+  const run = async (
+    label: string,
+    editEnv?: (env: Record<string, string>) => Record<string, string>,
+    paths?: string,
+  ) => {
     const testId = uniqueTestId(label);
     const result = await runK6({
       tools,
@@ -83,7 +87,7 @@ describe("dashboard queries on metrics k6 does not emit", () => {
       testId,
       remoteWriteUrl: prom.remoteWriteUrl,
       targetUrl: target.url,
-      extraEnv: { ...SHORT_RUN, DURATION: "22s" },
+      extraEnv: { ...SHORT_RUN, DURATION: "22s", ...(paths === undefined ? {} : { PATHS: paths }) },
       editEnv,
     });
     expect(result.code).toBe(0);
@@ -101,7 +105,8 @@ describe("dashboard queries on metrics k6 does not emit", () => {
         removedStats = stats;
         return rest;
       }),
-      run("neg-mixed"),
+      // Also exercises the PATHS override and the grouping of URLs into endpoints.
+      run("neg-mixed", undefined, "/-/healthy, /items/7,/items/8?x=1"),
     ]);
     expect(removedStats).toBe(K6_TREND_STATS.join(","));
   }, 90_000);
@@ -129,7 +134,7 @@ describe("dashboard queries on metrics k6 does not emit", () => {
         "k6obs-k6-overview-stats.json / p95 latency / A",
       ].sort(),
     );
-  });
+  }, 30_000);
 
   test("the native-histogram dashboard shows no latency for a stats-mode run", async () => {
     const { testId, result } = statsRun;
@@ -144,5 +149,11 @@ describe("dashboard queries on metrics k6 does not emit", () => {
     expect(latency.filter((r) => r.hasData).map((r) => r.where)).toEqual([]);
     // ...while the mode-independent panels (request rate, VUs, ...) of the same dashboard have data.
     expect(results.filter((r) => !r.expr.includes("_seconds") && !r.hasData).map((r) => r.where)).toEqual([]);
-  });
+    const names = await prom.api<string[]>("/api/v1/label/name/values", {
+      "match[]": `k6_http_reqs_total{testid="${testId}"}`,
+      start: String(result.startedAt - 60),
+      end: String(result.endedAt + 60),
+    });
+    expect(names.data).toEqual(["/-/healthy", "/items/:id", "/k6obs/deliberately-missing"]);
+  }, 30_000);
 });
