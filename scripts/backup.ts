@@ -1,0 +1,84 @@
+/**
+ * npm run backup -- [--stack NAME] [--out DIR] [--image REF] [--volume NAME[:role]]... [--stop-container NAME]...
+ *
+ * Archives the stack's data volumes (tar.gz per volume + manifest.json) into
+ * backups/<stack>/<timestamp>/ or --out. See docs/operations-backup.md.
+ */
+import { execFileSync } from "node:child_process";
+import * as path from "node:path";
+import { PROMETHEUS_IMAGE, imageRef } from "../components/images";
+import {
+  BackupPlan,
+  DockerCli,
+  backupVolumes,
+  parseBackupArgs,
+  parseStackOutputs,
+  planFromFlags,
+  planFromStack,
+  timestampDirName,
+} from "./lib/volume-backup";
+
+const USAGE = `Usage: npm run backup -- [options]
+
+Writes one tar.gz per data volume and a manifest.json (volume, role, bytes, sha256, image versions)
+into backups/<stack>/<timestamp>/. Each service is stopped while its own volume is copied and
+started again afterwards, also when the copy fails.
+
+  --stack NAME            Pulumi stack to read outputs from (default: the selected stack)
+  --out DIR               Backup directory (default: backups/<stack>/<timestamp>)
+  --image REF             Local image that runs tar (default: the stack's Prometheus image). Never pulled.
+  --volume NAME[:ROLE]    Back up this volume instead of the stack's (repeatable). ROLE: prometheus,
+                          grafana or data (default). Running containers that mount it are stopped
+                          while it is copied.
+  --stop-container NAME   Also stop this container for the whole backup (repeatable).
+  -h, --help              Show this help.`;
+
+const repoRoot = path.resolve(__dirname, "..");
+
+function pulumi(args: string[]): string {
+  try {
+    return execFileSync("bash", [path.join(repoRoot, "scripts/pulumi.sh"), ...args], {
+      cwd: repoRoot,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+  } catch (err) {
+    throw new Error(
+      `reading the stack with "scripts/pulumi.sh ${args.join(" ")}" failed (${(err as Error).message.split("\n")[0]}); ` +
+        `name the volumes with --volume NAME[:role] to back up without Pulumi`,
+      { cause: err },
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseBackupArgs(process.argv.slice(2));
+  if (args === "help") {
+    console.log(USAGE);
+    return;
+  }
+  let plan: BackupPlan;
+  if (args.volumes.length > 0) {
+    plan = planFromFlags(args, imageRef(PROMETHEUS_IMAGE));
+  } else {
+    const stackFlag = args.stack !== undefined ? ["--stack", args.stack] : [];
+    const stack = args.stack ?? pulumi(["stack", "--show-name"]).trim();
+    const outputs = parseStackOutputs(JSON.parse(pulumi(["stack", "output", "--json", ...stackFlag])));
+    plan = { ...planFromStack(stack, outputs, args.image), stopContainers: args.stopContainers };
+  }
+  const now = new Date();
+  const out = path.resolve(args.out ?? path.join(repoRoot, "backups", plan.stack, timestampDirName(now)));
+  const manifest = await backupVolumes(new DockerCli(), plan, out, (m) => console.error(`backup: ${m}`), now);
+  console.error(`backup: ${manifest.volumes.length} volume(s) backed up; verify later with:`);
+  console.error(`backup:   (cd ${out} && sha256sum ${manifest.volumes.map((v) => v.archive).join(" ")})`);
+  console.log(out);
+}
+
+// Ctrl-C also reaches the docker child, whose failure runs the restart in `finally`; without a
+// handler Node would exit at once and leave the services stopped.
+process.on("SIGINT", () => console.error("backup: interrupted; restarting stopped containers"));
+
+main().catch((err: unknown) => {
+  console.error(`backup: ${(err as Error).message}`);
+  process.exitCode = 1;
+});

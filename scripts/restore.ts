@@ -1,0 +1,39 @@
+/**
+ * npm run restore -- --from DIR [--volume NAME[=TARGET]]... [--force] [--stop-running] [--image REF]
+ *
+ * Restores volumes from a backup made by `npm run backup`. See docs/operations-backup.md.
+ */
+import { DockerCli, MANIFEST_FILE, parseRestoreArgs, restoreVolumes } from "./lib/volume-backup";
+
+const USAGE = `Usage: npm run restore -- --from DIR [options]
+
+Checks every archive against the sha256 in DIR/${MANIFEST_FILE} before touching anything, then
+restores each volume (created if missing, with the labels it had) and leaves its files owned by
+the image's user (Prometheus 65534:65534, Grafana 472).
+
+  --from DIR              Backup directory holding ${MANIFEST_FILE} (required)
+  --volume NAME[=TARGET]  Restore only this volume, optionally into another volume (repeatable)
+  --force                 Replace the contents of a volume that is not empty
+  --stop-running          Stop running containers that mount a target volume during the restore
+                          and start them again afterwards (default: refuse while they run)
+  --image REF             Local image that runs tar (default: the one that made the backup). Never pulled.
+  -h, --help              Show this help.`;
+
+async function main(): Promise<void> {
+  const args = parseRestoreArgs(process.argv.slice(2));
+  if (args === "help") {
+    console.log(USAGE);
+    return;
+  }
+  const steps = await restoreVolumes(new DockerCli(), args, (m) => console.error(`restore: ${m}`));
+  for (const s of steps) {
+    console.log(`${s.entry.archive} -> ${s.target}`);
+  }
+}
+
+process.on("SIGINT", () => console.error("restore: interrupted; restarting stopped containers"));
+
+main().catch((err: unknown) => {
+  console.error(`restore: ${(err as Error).message}`);
+  process.exitCode = 1;
+});
