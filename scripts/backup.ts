@@ -20,11 +20,11 @@ import {
 
 const USAGE = `Usage: npm run backup -- [options]
 
-Writes one tar.gz per data volume and a manifest.json (volume, role, bytes, sha256, image versions)
+Writes one tar.gz per data volume (Prometheus, Grafana, and k6 results when the stack has them) and a manifest.json (volume, role, bytes, sha256, image versions)
 into backups/<stack>/<timestamp>/. Each service is stopped while its own volume is copied and
 started again afterwards, also when the copy fails.
 
-  --stack NAME            Pulumi stack to read outputs from (default: the selected stack)
+  --stack NAME            Pulumi stack to read outputs from (default: $K6OBS_STACK, else dev)
   --out DIR               Backup directory (default: backups/<stack>/<timestamp>)
   --image REF             Local image that runs tar (default: the stack's Prometheus image). Never pulled.
   --volume NAME[:ROLE]    Back up this volume instead of the stack's (repeatable). ROLE: prometheus,
@@ -35,16 +35,17 @@ started again afterwards, also when the copy fails.
 
 const repoRoot = path.resolve(__dirname, "..");
 
-function pulumi(args: string[]): string {
+function pulumi(stack: string, args: string[]): string {
   try {
     return execFileSync("bash", [path.join(repoRoot, "scripts/pulumi.sh"), ...args], {
       cwd: repoRoot,
+      env: { ...process.env, K6OBS_STACK: stack },
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
     });
   } catch (err) {
     throw new Error(
-      `reading the stack with "scripts/pulumi.sh ${args.join(" ")}" failed (${(err as Error).message.split("\n")[0]}); ` +
+      `reading stack ${stack} with "scripts/pulumi.sh ${args.join(" ")}" failed (${(err as Error).message.split("\n")[0]}); ` +
         `name the volumes with --volume NAME[:role] to back up without Pulumi`,
       { cause: err },
     );
@@ -61,22 +62,29 @@ async function main(): Promise<void> {
   if (args.volumes.length > 0) {
     plan = planFromFlags(args, imageRef(PROMETHEUS_IMAGE));
   } else {
-    const stackFlag = args.stack !== undefined ? ["--stack", args.stack] : [];
-    const stack = args.stack ?? pulumi(["stack", "--show-name"]).trim();
-    const outputs = parseStackOutputs(JSON.parse(pulumi(["stack", "output", "--json", ...stackFlag])));
+    // scripts/pulumi.sh picks the stack from K6OBS_STACK (default dev).
+    const stack = args.stack ?? process.env.K6OBS_STACK ?? "dev";
+    const outputs = parseStackOutputs(JSON.parse(pulumi(stack, ["stack", "output", "--json"])));
     plan = { ...planFromStack(stack, outputs, args.image), stopContainers: args.stopContainers };
   }
   const now = new Date();
   const out = path.resolve(args.out ?? path.join(repoRoot, "backups", plan.stack, timestampDirName(now)));
-  const manifest = await backupVolumes(new DockerCli(), plan, out, (m) => console.error(`backup: ${m}`), now);
+  const manifest = await backupVolumes(docker, plan, out, (m) => console.error(`backup: ${m}`), now);
   console.error(`backup: ${manifest.volumes.length} volume(s) backed up; verify later with:`);
   console.error(`backup:   (cd ${out} && sha256sum ${manifest.volumes.map((v) => v.archive).join(" ")})`);
   console.log(out);
 }
 
-// Ctrl-C also reaches the docker child, whose failure runs the restart in `finally`; without a
-// handler Node would exit at once and leave the services stopped.
-process.on("SIGINT", () => console.error("backup: interrupted; restarting stopped containers"));
+const docker = new DockerCli();
+
+// Without handlers Node would exit at once and leave the services stopped. Killing the helper
+// container fails the pending step instead, and its `finally` starts the stopped services again.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    console.error(`backup: ${signal}: stopping the copy; stopped containers are started again`);
+    docker.killRunning();
+  });
+}
 
 main().catch((err: unknown) => {
   console.error(`backup: ${(err as Error).message}`);

@@ -25,13 +25,22 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const steps = await restoreVolumes(new DockerCli(), args, (m) => console.error(`restore: ${m}`));
+  const steps = await restoreVolumes(docker, args, (m) => console.error(`restore: ${m}`));
   for (const s of steps) {
     console.log(`${s.entry.archive} -> ${s.target}`);
   }
 }
 
-process.on("SIGINT", () => console.error("restore: interrupted; restarting stopped containers"));
+const docker = new DockerCli();
+
+// Without handlers Node would exit at once and leave the services stopped. Killing the helper
+// container fails the pending step instead, and its `finally` starts the stopped services again.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    console.error(`restore: ${signal}: stopping the copy; stopped containers are started again`);
+    docker.killRunning();
+  });
+}
 
 main().catch((err: unknown) => {
   console.error(`restore: ${(err as Error).message}`);

@@ -10,7 +10,7 @@
  * the docker argument lists), a thin {@link DockerRunner} around the `docker` binary, and the two
  * operations {@link backupVolumes} and {@link restoreVolumes} that the CLIs and the tests call.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -136,6 +136,8 @@ export interface StackVolumeOutputs {
   readonly grafanaContainer: string;
   readonly prometheusImage: string;
   readonly grafanaImage: string;
+  /** Volume holding k6 summaries; backed up as a `data` volume when the stack exports it. */
+  readonly k6ResultsVolume?: string;
 }
 
 /** Checks `pulumi stack output --json` and names every missing or non-string output. */
@@ -158,7 +160,9 @@ export function parseStackOutputs(outputs: unknown): StackVolumeOutputs {
       `stack outputs lack ${missing.join(", ")}; deploy the stack (npm run up) or name the volumes with --volume NAME[:role]`,
     );
   }
-  return Object.fromEntries(keys.map((k) => [k, record[k]])) as unknown as StackVolumeOutputs;
+  const parsed = Object.fromEntries(keys.map((k) => [k, record[k]])) as unknown as StackVolumeOutputs;
+  const k6 = record.k6ResultsVolume;
+  return typeof k6 === "string" && k6 !== "" ? { ...parsed, k6ResultsVolume: k6 } : parsed;
 }
 
 /** What `npm run backup` will do. */
@@ -191,6 +195,9 @@ export function planFromStack(stack: string, outputs: StackVolumeOutputs, image?
     volumes: [
       { name: outputs.prometheusVolume, role: "prometheus", containers: [outputs.prometheusContainer] },
       { name: outputs.grafanaVolume, role: "grafana", containers: [outputs.grafanaContainer] },
+      ...(outputs.k6ResultsVolume !== undefined
+        ? [{ name: outputs.k6ResultsVolume, role: "data" as const, containers: [] }]
+        : []),
     ],
     stopContainers: [],
     helperImage: image ?? outputs.prometheusImage,
@@ -519,18 +526,61 @@ export class DockerError extends Error {
     readonly code: number | null,
     readonly stderr: string,
   ) {
-    super(`docker ${args.slice(0, 2).join(" ")} failed (exit ${code}): ${stderr.trim() || "(no output)"}`);
+    const what =
+      args[0] === "run"
+        ? `run ${args.find((a) => a.includes(":/data")) ?? ""}`.trim()
+        : args.slice(0, 2).join(" ");
+    super(`docker ${what} failed (exit ${code}): ${stderr.trim() || "(no output)"}`);
     this.name = "DockerError";
   }
 }
 
 /** The real runner: spawns the `docker` CLI found on PATH (or $K6OBS_DOCKER). */
 export class DockerCli implements DockerRunner {
+  private readonly running = new Set<string>();
+  private readonly killed = new Set<string>();
+  private counter = 0;
+
   constructor(private readonly bin: string = process.env.K6OBS_DOCKER ?? "docker") {}
+
+  /**
+   * Kills the helper containers this runner started and that still run. tar runs as PID 1 in
+   * them and so ignores the SIGINT that `docker run` forwards on Ctrl-C; killing the container
+   * makes the pending exec fail, so the caller's `finally` restarts the stopped services.
+   */
+  killRunning(): void {
+    for (const name of this.running) {
+      this.killed.add(name);
+      spawnSync(this.bin, ["kill", name], { stdio: "ignore" });
+    }
+  }
 
   async exec(
     args: readonly string[],
     io: { stdinFile?: string; stdoutFile?: string } = {},
+  ): Promise<DockerResult> {
+    // Name every `docker run` so that killRunning() can find it.
+    let name: string | undefined;
+    if (args[0] === "run" && !args.includes("--name")) {
+      name = `k6obs-helper-${process.pid}-${++this.counter}`;
+      args = ["run", "--name", name, ...args.slice(1)];
+      this.running.add(name);
+    }
+    try {
+      return await this.spawnDocker(args, io);
+    } catch (err) {
+      if (name !== undefined && this.killed.has(name)) {
+        throw new Error("interrupted: the helper container was killed before it finished", { cause: err });
+      }
+      throw err;
+    } finally {
+      if (name !== undefined) this.running.delete(name);
+    }
+  }
+
+  private async spawnDocker(
+    args: readonly string[],
+    io: { stdinFile?: string; stdoutFile?: string },
   ): Promise<DockerResult> {
     const child = spawn(this.bin, args, { stdio: ["pipe", "pipe", "pipe"] });
     const spawned = new Promise<void>((resolve, reject) => {

@@ -97,10 +97,18 @@ describe("backup/restore arguments and manifest (no engine)", () => {
     });
     const plan = planFromStack("dev", outputs);
     expect(plan.helperImage).toBe("prom/prometheus:v3.15.1");
+    expect(plan.images).toEqual({ prometheus: "prom/prometheus:v3.15.1", grafana: "grafana/grafana:13.0.1" });
     expect(plan.volumes).toEqual([
       { name: "pv", role: "prometheus", containers: ["pc"] },
       { name: "gv", role: "grafana", containers: ["gc"] },
     ]);
+    const withK6 = planFromStack(
+      "dev",
+      parseStackOutputs({ ...outputs, k6ResultsVolume: "kv" }),
+      "local/img:1",
+    );
+    expect(withK6.helperImage).toBe("local/img:1");
+    expect(withK6.volumes[2]).toEqual({ name: "kv", role: "data", containers: [] });
     expect(() => parseStackOutputs({ prometheusVolume: "pv", grafanaVolume: "" })).toThrow(
       "stack outputs lack grafanaVolume, prometheusContainer, grafanaContainer, prometheusImage, grafanaImage",
     );
@@ -476,30 +484,53 @@ describe("backup and restore against a real Docker Engine", () => {
     expect(await containerRunning(docker, user)).toBe(true);
   });
 
+  test("an interrupted backup (Ctrl-C kills the helper) starts the stopped service again and leaves no archive", async () => {
+    const vol = name("interrupt");
+    const user = name("interrupt-user");
+    await docker.exec(["volume", "create", vol]);
+    // Incompressible data so that gzip runs for a second or two.
+    await sh(vol, "head -c 60000000 /dev/urandom > /data/chunk");
+    await startUser(user, vol);
+    const cli = new DockerCli();
+    const interrupting: DockerRunner = {
+      exec(args, io) {
+        const pending = cli.exec(args, io);
+        if (args.includes("-czf")) setTimeout(() => cli.killRunning(), 300);
+        return pending;
+      },
+    };
+    const out = path.join(tmp, "interrupt");
+    await expect(backupVolumes(interrupting, plan([{ name: vol }]), out, log)).rejects.toThrow(
+      "interrupted: the helper container was killed before it finished",
+    );
+    expect(await containerRunning(docker, user)).toBe(true);
+    expect(fs.readdirSync(out)).toEqual([]);
+  });
+
   test("the npm run backup / restore command lines work and exit non-zero with the reason", async () => {
     const vol = name("cli");
     await createFilledVolume(vol);
-    const tsx = path.join(repoRoot, "node_modules/.bin/tsx");
+    // As the npm scripts run them: `node --import tsx` (one process, so Ctrl-C reaches our handler).
+    const node = async (script: string, args: string[]): Promise<{ stdout: string; stderr: string }> =>
+      run(process.execPath, ["--import", "tsx", script, ...args], { cwd: repoRoot, encoding: "utf8" });
     const out = path.join(tmp, "cli");
-    const backup = await run(
-      tsx,
-      ["scripts/backup.ts", "--volume", `${vol}:grafana`, "--image", IMAGE, "--out", out],
-      {
-        cwd: repoRoot,
-      },
-    );
+    const backup = await node("scripts/backup.ts", [
+      "--volume",
+      `${vol}:grafana`,
+      "--image",
+      IMAGE,
+      "--out",
+      out,
+    ]);
     expect(backup.stdout.trim()).toBe(out);
     expect(fs.existsSync(path.join(out, MANIFEST_FILE))).toBe(true);
 
-    const refused = run(tsx, ["scripts/restore.ts", "--from", out], { cwd: repoRoot });
-    await expect(refused).rejects.toMatchObject({
+    await expect(node("scripts/restore.ts", ["--from", out])).rejects.toMatchObject({
       code: 1,
       stderr: expect.stringContaining(`volume ${vol} is not empty; pass --force`),
     });
     const target = name("cli-target");
-    const restored = await run(tsx, ["scripts/restore.ts", "--from", out, "--volume", `${vol}=${target}`], {
-      cwd: repoRoot,
-    });
+    const restored = await node("scripts/restore.ts", ["--from", out, "--volume", `${vol}=${target}`]);
     expect(restored.stdout).toContain(`-> ${target}`);
     expect((await volumeInventory(docker, IMAGE, target)).length).toBeGreaterThan(15);
   });
