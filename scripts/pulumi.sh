@@ -37,6 +37,14 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 
 cd "$repo"
 if ! "$pulumi" stack select "$stack" >/dev/null 2>&1; then
-  "$pulumi" stack init "$stack" >&2
+  # Only commands that configure or deploy create a missing stack; a typo in K6OBS_STACK for
+  # `stack output`, `destroy` or a backup must not silently create an empty one.
+  case "${1:-}" in
+    up | preview | config | import) "$pulumi" stack init "$stack" >&2 ;;
+    *)
+      echo "scripts/pulumi.sh: stack '$stack' does not exist in $PULUMI_BACKEND_URL (create it with 'npm run up')" >&2
+      exit 1
+      ;;
+  esac
 fi
 exec "$pulumi" "$@"
