@@ -15,6 +15,8 @@ export default tseslint.config(
   },
   {
     files: ["**/*.js", "**/*.mjs"],
-    languageOptions: { globals: { module: "readonly", require: "readonly", __ENV: "readonly", console: "readonly" } },
+    languageOptions: {
+      globals: { module: "readonly", require: "readonly", __ENV: "readonly", console: "readonly" },
+    },
   },
 );
