@@ -551,7 +551,8 @@ export class DockerCli implements DockerRunner {
   killRunning(): void {
     for (const name of this.running) {
       this.killed.add(name);
-      spawnSync(this.bin, ["kill", name], { stdio: "ignore" });
+      // Bounded: a wedged engine must not block the event loop (and every timer) forever.
+      spawnSync(this.bin, ["kill", name], { stdio: "ignore", timeout: 15_000 });
     }
   }
 
