@@ -124,6 +124,14 @@ interface QueryTiming {
   readonly naiveSeries: number;
 }
 
+interface QuerySummary {
+  readonly p50: number;
+  readonly p95: number;
+  readonly totalMs: number;
+  /** p95 over every single timing, jitter included. */
+  readonly rawP95: number;
+}
+
 interface RuleTiming {
   readonly record: string;
   readonly replaces: string;
@@ -138,10 +146,10 @@ export interface DashboardCostResult {
   readonly rangeSeconds: number;
   readonly queries: QueryTiming[];
   /** k6 overview queries only (the health dashboard has no naive variant). */
-  readonly project: { p50: number; p95: number; totalMs: number };
-  readonly naive: { p50: number; p95: number; totalMs: number };
+  readonly project: QuerySummary;
+  readonly naive: QuerySummary;
   /** All project queries of all the mode's dashboards. */
-  readonly allProject: { p50: number; p95: number };
+  readonly allProject: QuerySummary;
   readonly rules: RuleTiming[];
   /** Cost of the candidate rule group: last evaluation, series it adds per run. */
   readonly ruleEvalMs: number;
@@ -166,11 +174,18 @@ async function runTarget(
   return { series: series.length, ms };
 }
 
-function summary(values: number[]) {
+/**
+ * p50/p95 across queries of each query's median time over its repetitions (the repetitions only
+ * remove jitter such as a GC pause landing on one request), and the sum of those medians: the time
+ * one load of the dashboard spends in Prometheus when panels are queried one after another.
+ */
+function summary(perQuery: readonly (readonly number[])[]): QuerySummary {
+  const medians = perQuery.map((ms) => quantile(ms, 0.5));
   return {
-    p50: quantile(values, 0.5),
-    p95: quantile(values, 0.95),
-    totalMs: values.reduce((a, b) => a + b, 0),
+    p50: quantile(medians, 0.5),
+    p95: quantile(medians, 0.95),
+    totalMs: medians.reduce((a, b) => a + b, 0),
+    rawP95: quantile(perQuery.flat(), 0.95),
   };
 }
 
@@ -245,9 +260,9 @@ export async function benchDashboardCost(stored: StoredRuns, reps: number): Prom
     runSeconds: stored.runSeconds,
     rangeSeconds: to - from,
     queries,
-    project: summary(k6Queries.flatMap((q) => q.projectMs)),
-    naive: summary(k6Queries.flatMap((q) => q.naiveMs)),
-    allProject: summary(queries.flatMap((q) => q.projectMs)),
+    project: summary(k6Queries.map((q) => q.projectMs)),
+    naive: summary(k6Queries.map((q) => q.naiveMs)),
+    allProject: summary(queries.map((q) => q.projectMs)),
     rules,
     ruleEvalMs,
     ruleSeriesPerRun: recordedSeries / runs.length,
@@ -256,28 +271,40 @@ export async function benchDashboardCost(stored: StoredRuns, reps: number): Prom
 
 export function printDashboardCost(r: DashboardCostResult): string {
   const slowest = [...r.queries]
-    .sort((a, b) => quantile(b.projectMs, 0.95) - quantile(a.projectMs, 0.95))
+    .sort((a, b) => quantile(b.projectMs, 0.5) - quantile(a.projectMs, 0.5))
     .slice(0, 5)
     .map((q) => [
       `${q.panel} ${q.refId}`,
-      fmt(quantile(q.projectMs, 0.95), 1),
-      fmt(quantile(q.naiveMs, 0.95), 1),
+      fmt(quantile(q.projectMs, 0.5), 1),
+      fmt(quantile(q.naiveMs, 0.5), 1),
       `${q.projectSeries}/${q.naiveSeries}`,
     ]);
   return [
     `Dashboard cost (${r.mode}): ${r.queries.length} panel queries, ${r.runs} stored runs of ${r.runSeconds}s, ` +
       `range ${fmt(r.rangeSeconds / 60, 1)} min, one run selected`,
     table(
-      ["k6 overview queries", "p50 ms", "p95 ms", "total ms"],
+      ["k6 overview queries", "p50 ms", "p95 ms", "sum ms", "raw p95 ms"],
       [
-        ["project shapes", fmt(r.project.p50, 1), fmt(r.project.p95, 1), fmt(r.project.totalMs, 0)],
-        ["naive shapes", fmt(r.naive.p50, 1), fmt(r.naive.p95, 1), fmt(r.naive.totalMs, 0)],
+        [
+          "project shapes",
+          fmt(r.project.p50, 1),
+          fmt(r.project.p95, 1),
+          fmt(r.project.totalMs, 1),
+          fmt(r.project.rawP95, 1),
+        ],
+        [
+          "naive shapes",
+          fmt(r.naive.p50, 1),
+          fmt(r.naive.p95, 1),
+          fmt(r.naive.totalMs, 1),
+          fmt(r.naive.rawP95, 1),
+        ],
       ],
     ),
-    `  ratio project/naive: p95 ${fmt(r.project.p95 / r.naive.p95)}, total ${fmt(r.project.totalMs / r.naive.totalMs)}` +
+    `  ratio project/naive: p95 ${fmt(r.project.p95 / r.naive.p95)}, sum ${fmt(r.project.totalMs / r.naive.totalMs)}` +
       ` (goal ratio <= 0.5); every project query incl. Prometheus health: p50 ${fmt(r.allProject.p50, 1)} ms,` +
-      ` p95 ${fmt(r.allProject.p95, 1)} ms (goal p95 <= 100 ms)`,
-    "  slowest project queries (p95 ms project / naive, series returned project/naive):",
+      ` p95 ${fmt(r.allProject.p95, 1)} ms, raw p95 ${fmt(r.allProject.rawP95, 1)} ms (goal p95 <= 100 ms)`,
+    "  slowest project queries (median ms project / naive, series returned project/naive):",
     table(["panel", "project", "naive", "series"], slowest),
     `  candidate recording rules (not shipped): evaluation ${fmt(r.ruleEvalMs, 1)} ms every 15 s, ` +
       `${fmt(r.ruleSeriesPerRun, 1)} extra series per run`,

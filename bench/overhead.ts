@@ -35,7 +35,15 @@ export async function benchOverhead(
   tools: Tools,
   prom: PrometheusServer,
   target: Target,
-  opts: { mode: TrendMode; rounds: number; duration: string; defaultPushInterval: string; vus: number },
+  opts: {
+    mode: TrendMode;
+    rounds: number;
+    duration: string;
+    defaultPushInterval: string;
+    /** Push intervals measured besides the default. */
+    otherPushIntervals: readonly string[];
+    vus: number;
+  },
 ): Promise<OverheadResult> {
   const arms: Arm[] = [
     { label: "no output" },
@@ -43,10 +51,12 @@ export async function benchOverhead(
       label: `remote write, push ${opts.defaultPushInterval} (default)`,
       pushInterval: opts.defaultPushInterval,
     },
-    ...PUSH_INTERVALS.filter((p) => p !== opts.defaultPushInterval).map((p) => ({
-      label: `remote write, push ${p}`,
-      pushInterval: p,
-    })),
+    ...opts.otherPushIntervals
+      .filter((p) => p !== opts.defaultPushInterval)
+      .map((p) => ({
+        label: `remote write, push ${p}`,
+        pushInterval: p,
+      })),
   ];
   const rows = arms.map((a) => ({ label: a.label, reqPerSec: [] as number[] }));
   for (let round = 0; round < opts.rounds; round++) {

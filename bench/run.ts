@@ -6,7 +6,7 @@
 // Env: BENCH_ONLY (comma list of cardinality,overhead,dashboards,storage), BENCH_RUNS (24 stored runs per
 // mode), BENCH_RUN_SECONDS (300, length of each stored run), BENCH_CONCURRENCY (12 k6 processes per
 // mode at once), BENCH_STORAGE_SECONDS (120, runs of the storage matrix), BENCH_ROUNDS (5 interleaved
-// overhead rounds), BENCH_REPS (5 timings per query).
+// overhead rounds), BENCH_REPS (9 timings per query).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -46,15 +46,23 @@ async function main(): Promise<void> {
           print(printCardinality(r));
         }
         if (only.has("overhead")) {
-          const r = await benchOverhead(tools, prom, target, {
-            mode: "stats",
-            rounds: intEnv("BENCH_ROUNDS", 5),
-            duration: "10s",
-            defaultPushInterval: stackDefault("k6PushInterval"),
-            vus: 8,
-          });
-          report.overhead = r;
-          print(printOverhead(r));
+          // The project's default mode with every push interval, the other mode at the default
+          // and the fastest interval only (to keep the benchmark under half an hour).
+          for (const [mode, others] of [
+            ["stats", PUSH_INTERVALS],
+            ["nativeHistogram", ["1s"]],
+          ] as const) {
+            const r = await benchOverhead(tools, prom, target, {
+              mode,
+              rounds: intEnv("BENCH_ROUNDS", 5),
+              duration: "10s",
+              defaultPushInterval: stackDefault("k6PushInterval"),
+              otherPushIntervals: others,
+              vus: 8,
+            });
+            report[`overhead_${mode}`] = r;
+            print(printOverhead(r));
+          }
         }
       } finally {
         await prom.stop();
@@ -86,7 +94,7 @@ async function main(): Promise<void> {
           ),
         );
         for (const s of stored) {
-          const r = await benchDashboardCost(s, intEnv("BENCH_REPS", 5));
+          const r = await benchDashboardCost(s, intEnv("BENCH_REPS", 9));
           report[`dashboards_${s.mode}`] = r;
           print(printDashboardCost(r));
         }
