@@ -18,55 +18,72 @@ const SCRIPTS = ["smoke.js", "load.js"] as const;
 
 let tools: Tools;
 let target: Target;
-/** Metric names each mode's k6 runs actually wrote. */
-const emitted: Partial<Record<TrendMode, Set<string>>> = {};
+
+/** One trend mode's Prometheus, with both example scripts run into it. */
+interface ModeSetup {
+  readonly prom: PrometheusServer;
+  readonly runs: Map<string, { testId: string; result: K6Result }>;
+  /** Metric names the mode's k6 runs actually wrote. */
+  readonly emitted: Set<string>;
+}
+
+async function setUp(mode: TrendMode): Promise<ModeSetup> {
+  const prom = await startPrometheus({ tools, trendMode: mode });
+  // Both example scripts at once, each with its own testid, on one Prometheus.
+  const results = await Promise.all(
+    SCRIPTS.map(async (script) => {
+      const testId = uniqueTestId(`it-${mode}-${script.replace(".js", "")}`);
+      const result = await runK6({
+        tools,
+        trendMode: mode,
+        script: path.join(SCRIPTS_DIR, script),
+        testId,
+        remoteWriteUrl: prom.remoteWriteUrl,
+        targetUrl: target.url,
+        extraEnv: RUN_ENV,
+      });
+      return [script, { testId, result }] as const;
+    }),
+  );
+  // The self-health panels rate() Prometheus' own counters: wait for a third self-scrape.
+  await prom.waitForSelfScrapes(3);
+  const names = await prom.api<string[]>("/api/v1/label/__name__/values", { "match[]": '{testid=~".+"}' });
+  return { prom, runs: new Map(results), emitted: new Set(names.data) };
+}
+
+/** Both modes are set up at the same time (separate Prometheus servers) to halve the wall time. */
+const setups = new Map<TrendMode, Promise<ModeSetup>>();
 
 beforeAll(async () => {
   tools = await installTools();
   target = await startTarget({ failEvery: 20 });
+  for (const mode of TREND_MODES) {
+    const setup = setUp(mode);
+    // Awaited by the mode's own beforeAll; this only keeps an early failure from being "unhandled".
+    setup.catch(() => undefined);
+    setups.set(mode, setup);
+  }
 }, TOOLS_TIMEOUT_MS);
 
 afterAll(async () => {
+  for (const setup of setups.values()) {
+    const s = await setup.catch(() => undefined);
+    await s?.prom.stop();
+    s?.prom.removeWorkDir();
+  }
   await target?.close();
 });
 
 describe.each(TREND_MODES)("%s trend mode", (mode) => {
   let prom: PrometheusServer;
-  const runs = new Map<string, { testId: string; result: K6Result }>();
+  let runs: ModeSetup["runs"];
+  let emitted: Set<string>;
   let dashboards: { file: string; json: DashboardJson }[];
 
   beforeAll(async () => {
-    prom = await startPrometheus({ tools, trendMode: mode });
+    ({ prom, runs, emitted } = await setups.get(mode)!);
     dashboards = provisionedDashboardFiles(["common", mode]);
-    // Both example scripts at once, each with its own testid, on one Prometheus.
-    const results = await Promise.all(
-      SCRIPTS.map(async (script) => {
-        const testId = uniqueTestId(`it-${mode}-${script.replace(".js", "")}`);
-        const result = await runK6({
-          tools,
-          trendMode: mode,
-          script: path.join(SCRIPTS_DIR, script),
-          testId,
-          remoteWriteUrl: prom.remoteWriteUrl,
-          targetUrl: target.url,
-          extraEnv: RUN_ENV,
-        });
-        return { script, testId, result };
-      }),
-    );
-    for (const r of results) {
-      runs.set(r.script, r);
-    }
-    // The self-health panels rate() Prometheus' own counters: wait for a third self-scrape.
-    await prom.waitForSelfScrapes(3);
-    const names = await prom.api<string[]>("/api/v1/label/__name__/values", { "match[]": '{testid=~".+"}' });
-    emitted[mode] = new Set(names.data);
   }, 180_000);
-
-  afterAll(async () => {
-    await prom?.stop();
-    prom?.removeWorkDir();
-  });
 
   test.each(SCRIPTS)("%s runs, passes its thresholds and pushes without errors", (script) => {
     const run = runs.get(script);
@@ -143,7 +160,7 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
   );
 
   test("the metric names the dashboards use are the names k6 actually wrote", () => {
-    const written = emitted[mode]!;
+    const written = emitted;
     const used = new Set(
       dashboards.flatMap(({ json }) =>
         json.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(t.expr))),
@@ -157,13 +174,12 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
   });
 });
 
-test("each mode's dashboards reference no metric that only the other mode emits", () => {
+test("each mode's dashboards reference no metric that only the other mode emits", async () => {
   for (const mode of TREND_MODES) {
     const other: TrendMode = mode === "stats" ? "nativeHistogram" : "stats";
-    const mine = emitted[mode];
-    const theirs = emitted[other];
-    expect(mine && theirs).toBeTruthy();
-    const otherOnly = [...theirs!].filter((n) => !mine!.has(n));
+    const mine = (await setups.get(mode)!).emitted;
+    const theirs = (await setups.get(other)!).emitted;
+    const otherOnly = [...theirs].filter((n) => !mine.has(n));
     expect(otherOnly.length).toBeGreaterThan(0);
     const used = provisionedDashboardFiles(["common", mode]).flatMap(({ json }) =>
       json.panels.flatMap((p) => (p.targets ?? []).flatMap((t) => metricNames(t.expr))),
