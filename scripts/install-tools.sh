@@ -10,7 +10,7 @@ cache_dir=${K6OBS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/k6-observatory/tool
 eval "$("$repo_dir/node_modules/.bin/tsx" "$repo_dir/scripts/tool-versions.ts")"
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "install-tools: Go is required to build k6 ${K6_VERSION} and Prometheus ${PROMETHEUS_VERSION}; install Go 1.25 or newer" >&2
+  echo "install-tools: Go is required to build k6 ${K6_VERSION} and Prometheus ${PROMETHEUS_VERSION}; install Go 1.26 or newer (Prometheus v3.15 requires it; older Go with GOTOOLCHAIN=auto downloads it)" >&2
   exit 1
 fi
 
