@@ -155,6 +155,8 @@ export interface ParseContext {
   readonly stack: string;
   /** Absolute path of the repository root (where provisioning/ lives). */
   readonly repoRoot: string;
+  /** Whether a key's value is stored encrypted in the stack file; unknown when absent. */
+  readonly isSecret?: (key: ConfigKey) => boolean;
 }
 
 /**
@@ -277,6 +279,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
       `${CONFIG_NAMESPACE}:grafanaAdminPassword = (secret, ${grafanaAdminPassword.length} characters) is not allowed: at least 12 characters without whitespace, or empty to generate one`,
     );
   }
+  if (grafanaAdminPassword !== "" && ctx.isSecret && !ctx.isSecret("grafanaAdminPassword")) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:grafanaAdminPassword = (plaintext, ${grafanaAdminPassword.length} characters) is not allowed: ` +
+        `store it encrypted with \`pulumi config set --secret grafanaAdminPassword <value>\``,
+    );
+  }
 
   const grafanaAdminUser = str("grafanaAdminUser");
   if (!/^[A-Za-z0-9._@-]{1,64}$/.test(grafanaAdminUser)) {
@@ -396,5 +404,12 @@ export function loadConfig(repoRoot: string): ObservatoryConfig {
   // Config.get returns the raw string (objects as JSON, secrets decrypted) without Pulumi's own
   // typed parsing, so every message about a value comes from parseConfig.
   const config = new pulumi.Config(CONFIG_NAMESPACE);
-  return parseConfig((key) => config.get(key), { stack: pulumi.getStack(), repoRoot });
+  // isConfigSecret is not in the SDK's typings; without it the plaintext check is skipped.
+  const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret?: (fullKey: string) => boolean })
+    .isConfigSecret;
+  return parseConfig((key) => config.get(key), {
+    stack: pulumi.getStack(),
+    repoRoot,
+    isSecret: isConfigSecret ? (key) => isConfigSecret(`${CONFIG_NAMESPACE}:${key}`) : undefined,
+  });
 }

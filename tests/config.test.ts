@@ -30,6 +30,21 @@ describe("stack config", () => {
     }
   });
 
+  test("Pulumi.yaml only declares what the Pulumi CLI accepts on every stack", () => {
+    const project = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, Record<string, unknown>>;
+    };
+    for (const [key, decl] of Object.entries(project.config)) {
+      // A secret key with a (plaintext) default fails `pulumi up` on stacks that leave it unset.
+      expect([key, decl.secret === true && "default" in decl]).toEqual([key, false]);
+      expect([key, ["string", "integer", "boolean", "array", "object"].includes(String(decl.type))]).toEqual([
+        key,
+        true,
+      ]);
+      expect([key, typeof decl.description]).toEqual([key, "string"]);
+    }
+  });
+
   test.each(["dev", "ci", "prod"])("the committed Pulumi.%s.yaml stack file is valid", (stack) => {
     const file = YAML.parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
       config: Record<string, unknown>;
@@ -263,6 +278,18 @@ describe("stack config", () => {
     },
   );
 
+  test("an admin password stored in plaintext is rejected without echoing it", () => {
+    const isSecret = () => false;
+    expect(() =>
+      parseConfig((k) => (k === "grafanaAdminPassword" ? "long-enough-password" : undefined), {
+        ...ctx,
+        isSecret,
+      }),
+    ).toThrow(
+      /grafanaAdminPassword = \(plaintext, 20 characters\) is not allowed: store it encrypted with `pulumi config set --secret/,
+    );
+  });
+
   test("a stack name that cannot scope Docker names is rejected", () => {
     expect(problemsOf({}, "-bad")).toEqual([
       expect.stringContaining('stack name "-bad" cannot scope Docker names'),
@@ -286,6 +313,18 @@ describe("stack config", () => {
     expect((failure as ProgramError).message).toMatch(
       /k6-observatory:grafanaPort = "99999"[\s\S]*k6-observatory:trendMode = "histogram"/,
     );
+    expect((failure as ProgramError).declared).toBe(0);
+  });
+
+  test("the program sees whether the stack stores the password encrypted", async () => {
+    await expect(runProgram({ grafanaAdminPassword: "long-enough-password" })).resolves.toBeDefined();
+    const failure = await runProgram(
+      { grafanaAdminPassword: "long-enough-password" },
+      "dev",
+      REPO_ROOT,
+      [],
+    ).catch((e: unknown) => e);
+    expect((failure as ProgramError).message).toContain("(plaintext, 20 characters)");
     expect((failure as ProgramError).declared).toBe(0);
   });
 });

@@ -65,6 +65,7 @@ export async function runProgram(
   config: Record<string, string> = {},
   stack = "dev",
   repoRoot: string = REPO_ROOT,
+  secretKeys: string[] = ["grafanaAdminPassword"],
 ): Promise<ProgramRun> {
   let run: ProgramRun | undefined;
   await jest.isolateModulesAsync(async () => {
@@ -108,7 +109,7 @@ export async function runProgram(
     pulumi.runtime.setAllConfig(
       Object.fromEntries(Object.entries(config).map(([k, v]) => [`k6-observatory:${k}`, v])),
       Object.keys(config)
-        .filter((k) => k === "grafanaAdminPassword")
+        .filter((k) => secretKeys.includes(k))
         .map((k) => `k6-observatory:${k}`),
     );
 
@@ -132,7 +133,12 @@ export async function runProgram(
       }
       return outputs ?? {};
     });
-    if (programError) throw programError;
+    if (programError) {
+      // The failed stack still registers its outputs with this run's mock monitor; let that
+      // finish before the next run replaces the monitor ("unknown resource" otherwise).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      throw programError;
+    }
     if (!outputs) throw new Error("program returned no outputs");
 
     const unwrap = async (value: unknown): Promise<{ value: unknown; secret: boolean }> => {
