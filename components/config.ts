@@ -2,7 +2,14 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { GRAFANA_IMAGE, K6_IMAGE, PROMETHEUS_IMAGE, PinnedImage, imageRef } from "./images";
+import {
+  GRAFANA_IMAGE,
+  K6_IMAGE,
+  PROMETHEUS_IMAGE,
+  PinnedImage,
+  imageRef,
+  unpinnedImageReason,
+} from "./images";
 import { RESERVED_SCRIPT_ENV } from "./k6-settings";
 import { dockerName } from "./naming";
 import { TREND_MODES, TrendMode, isTrendMode } from "./trend-mode";
@@ -295,11 +302,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     const given = str(key);
     if (given === "") return pinned(fallback);
     const spec = parseImageRef(given);
-    if (!spec || spec.tag === "latest") {
+    const unpinned = spec ? unpinnedImageReason(given) : "is malformed";
+    if (!spec || unpinned) {
       bad(
         key,
         given,
-        `an image pinned as repo:tag or repo:tag@sha256:<64 hex>, with a tag other than latest (default ${imageRef(fallback)})`,
+        `an image pinned as repo:x.y.z or repo:tag@sha256:<64 hex> (this one ${unpinned}; default ${imageRef(fallback)})`,
       );
       return pinned(fallback);
     }

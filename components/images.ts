@@ -30,3 +30,48 @@ export function prometheusGoModuleVersion(tag: string): string {
   const [, minor = "", patch = ""] = m;
   return `v0.3${minor.padStart(2, "0")}.${patch}`;
 }
+
+/** An image reference split as Docker reads it: `[registry[:port]/]repository[:tag][@digest]`. */
+export interface ImageRefParts {
+  /** Repository including any registry host, e.g. `prom/prometheus`. */
+  readonly repository: string;
+  /** Tag, if the reference has one. */
+  readonly tag?: string;
+  /** Digest (`sha256:...`), if the reference has one. */
+  readonly digest?: string;
+}
+
+/** Splits an image reference; a colon before the last `/` belongs to a registry port, not a tag. */
+export function splitImageRef(ref: string): ImageRefParts {
+  const at = ref.indexOf("@");
+  const name = at >= 0 ? ref.slice(0, at) : ref;
+  const digest = at >= 0 ? ref.slice(at + 1) : undefined;
+  const lastColon = name.lastIndexOf(":");
+  const hasTag = lastColon > name.lastIndexOf("/");
+  return {
+    repository: hasTag ? name.slice(0, lastColon) : name,
+    ...(hasTag ? { tag: name.slice(lastColon + 1) } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+  };
+}
+
+/** Content-addressed image ID as `RemoteImage.imageId` returns it. */
+const IMAGE_ID = /^sha256:[0-9a-f]{64}$/i;
+/** A full release version (`13.0.1`, `v3.15.1`, `13.0.1-ubuntu`); `13`, `v3`, `main` keep moving. */
+const RELEASE_TAG = /^v?\d+\.\d+\.\d+(?:[-+._][A-Za-z0-9._-]+)?$/;
+
+/**
+ * Why an image reference is not pinned, or undefined if it is: a digest pins it; otherwise it
+ * needs a full release-version tag. An image ID (`sha256:<64 hex>`) is pinned by definition.
+ * Used by the stack config validation and by the policy pack, so both refuse the same references.
+ */
+export function unpinnedImageReason(ref: string): string | undefined {
+  if (IMAGE_ID.test(ref)) return undefined;
+  if (ref.trim() === "") return "is empty";
+  const { tag, digest } = splitImageRef(ref);
+  if (digest !== undefined) return undefined;
+  if (tag === undefined) return "has no tag or digest (Docker resolves it to `latest`)";
+  if (tag === "latest") return "uses the moving tag `latest`";
+  if (!RELEASE_TAG.test(tag)) return `uses the moving tag \`${tag}\` (not a full x.y.z release)`;
+  return undefined;
+}

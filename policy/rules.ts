@@ -8,6 +8,10 @@
  * are not available to it.
  */
 import type { ResourceValidation, ResourceValidationPolicy } from "@pulumi/policy";
+// Pure module (no Node imports): the same pinning rule validates stack config and guards previews.
+import { unpinnedImageReason } from "../components/images";
+
+export { unpinnedImageReason };
 
 /** Resource type tokens of the Docker provider resources the policies look at. */
 export const VOLUME_TYPE = "docker:index/volume:Volume";
@@ -91,54 +95,6 @@ export const validateVolumeRetained: ResourceValidation = (args, reportViolation
 // ---------------------------------------------------------------------------------------------
 // Images are pinned
 // ---------------------------------------------------------------------------------------------
-
-/** A parsed image reference `[registry[:port]/]repository[:tag][@digest]`. */
-export interface ImageRef {
-  /** Repository including any registry host, e.g. `prom/prometheus`. */
-  readonly repository: string;
-  /** Tag, if the reference has one. */
-  readonly tag?: string;
-  /** Digest (`sha256:...`), if the reference has one. */
-  readonly digest?: string;
-}
-
-/** Splits an image reference; a colon before the last `/` belongs to a registry port, not a tag. */
-export function parseImageRef(ref: string): ImageRef {
-  const at = ref.indexOf("@");
-  const name = at >= 0 ? ref.slice(0, at) : ref;
-  const digest = at >= 0 ? ref.slice(at + 1) : undefined;
-  const lastColon = name.lastIndexOf(":");
-  const hasTag = lastColon > name.lastIndexOf("/");
-  return {
-    repository: hasTag ? name.slice(0, lastColon) : name,
-    ...(hasTag ? { tag: name.slice(lastColon + 1) } : {}),
-    ...(digest !== undefined ? { digest } : {}),
-  };
-}
-
-/** Content-addressed image ID as `RemoteImage.imageId` returns it. */
-const IMAGE_ID = /^sha256:[0-9a-f]{64}$/i;
-
-/**
- * Why an image reference is not pinned, or undefined if it is: it needs an exact tag other than
- * `latest`, or a digest. An image ID (`sha256:<64 hex>`) is pinned by definition.
- */
-export function unpinnedImageReason(ref: string): string | undefined {
-  if (IMAGE_ID.test(ref)) {
-    return undefined;
-  }
-  if (ref.trim() === "") {
-    return "is empty";
-  }
-  const parsed = parseImageRef(ref);
-  if (parsed.tag === "latest") {
-    return "uses the moving tag `latest`";
-  }
-  if (parsed.tag === undefined && parsed.digest === undefined) {
-    return "has no tag or digest (Docker resolves it to `latest`)";
-  }
-  return undefined;
-}
 
 const PIN_ADVICE =
   "Pin an exact release tag (e.g. prom/prometheus:v3.15.1), optionally with @sha256:<digest>.";

@@ -190,12 +190,17 @@ describe("stack config", () => {
     [
       "image tagged latest",
       { grafanaImage: "grafana/grafana:latest" },
-      ["k6-observatory:grafanaImage", '"grafana/grafana:latest"', "other than latest"],
+      ["k6-observatory:grafanaImage", '"grafana/grafana:latest"', "uses the moving tag `latest`"],
     ],
     [
       "image without tag",
       { prometheusImage: "prom/prometheus" },
-      ["k6-observatory:prometheusImage", '"prom/prometheus"', "repo:tag"],
+      ["k6-observatory:prometheusImage", '"prom/prometheus"', "repo:x.y.z"],
+    ],
+    [
+      "image on a moving major tag",
+      { grafanaImage: "grafana/grafana:13" },
+      ["k6-observatory:grafanaImage", '"grafana/grafana:13"', "moving tag `13` (not a full x.y.z release)"],
     ],
     [
       "image with bad digest",

@@ -4,6 +4,7 @@
  * way the Pulumi CLI starts it (`pulumi-analyzer-policy` resolves
  * @pulumi/pulumi/cmd/run-policy-pack from policy/ and runs it with node) and asked over gRPC.
  */
+import { splitImageRef } from "../components/images";
 import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
@@ -18,7 +19,6 @@ import {
   REMOTE_IMAGE_TYPE,
   VOLUME_TYPE,
   isLoopbackAddress,
-  parseImageRef,
   policies,
   unpinnedImageReason,
   validateContainerUnprivileged,
@@ -189,14 +189,32 @@ describe("policy k6obs-image-pinned", () => {
   });
 
   it("parses references with registry ports, tags and digests", () => {
-    expect(parseImageRef("localhost:5000/a/b:1.2@sha256:abc")).toEqual({
+    expect(splitImageRef("localhost:5000/a/b:1.2@sha256:abc")).toEqual({
       repository: "localhost:5000/a/b",
       tag: "1.2",
       digest: "sha256:abc",
     });
-    expect(parseImageRef("busybox")).toEqual({ repository: "busybox" });
+    expect(splitImageRef("busybox")).toEqual({ repository: "busybox" });
     expect(unpinnedImageReason(`busybox@sha256:${"c".repeat(64)}`)).toBeUndefined();
     expect(unpinnedImageReason("")).toBe("is empty");
+  });
+
+  it.each(["grafana/grafana:13", "prom/prometheus:v3", "grafana/k6:main", "grafana/grafana:13.0"])(
+    "refuses the moving tag of %s",
+    (ref) => {
+      expect(unpinnedImageReason(ref)).toMatch(
+        /^uses the moving tag `[^`]+` \(not a full x\.y\.z release\)$/,
+      );
+    },
+  );
+
+  it.each([
+    "grafana/grafana:13.0.1",
+    "prom/prometheus:v3.15.1",
+    "grafana/grafana:13.0.1-ubuntu",
+    `grafana/k6:1@sha256:${"d".repeat(64)}`,
+  ])("accepts the pinned %s", (ref) => {
+    expect(unpinnedImageReason(ref)).toBeUndefined();
   });
 });
 

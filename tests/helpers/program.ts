@@ -83,7 +83,7 @@ export async function runProgram(
           const state: Record<string, unknown> = { ...args.inputs };
           switch (args.type) {
             case "docker:index/remoteImage:RemoteImage":
-              state.imageId = `sha256:${fakeId(String(args.inputs.name))}`;
+              state.imageId = `sha256:${crypto.createHash("sha256").update(String(args.inputs.name)).digest("hex")}`;
               break;
             case "docker:index/container:Container":
               state.exitCode = 0;
