@@ -1,7 +1,6 @@
 // Cardinality: active series of one run of a script that hits 20 distinct URLs, the project's k6
 // settings ÷ k6's defaults, per trend mode.
 import * as path from "node:path";
-import { k6Env } from "../components/k6-settings";
 import { TrendMode } from "../components/trend-mode";
 import { runK6, uniqueTestId } from "../tests/integration/k6";
 import { PrometheusServer } from "../tests/integration/prometheus";
@@ -109,14 +108,4 @@ export function printCardinality(r: CardinalityResult): string {
         `  ratio project/k6-defaults, ${x.mode}: ${fmt(x.after)} (before: ${fmt(x.before)}; goal <= 0.30)`,
     ),
   ].join("\n");
-}
-
-/** The env a project run gets; exported for the report. */
-export function projectEnvPreview(mode: TrendMode): Record<string, string> {
-  return k6Env({
-    trendMode: mode,
-    remoteWriteUrl: "http://prometheus:9090/api/v1/write",
-    pushInterval: "5s",
-    targetUrl: "",
-  });
 }

@@ -85,7 +85,7 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
     .withVariable(
       new dashboard.QueryVariableBuilder("testid")
         .label("Run (testid)")
-        .description("k6 runs (the testid tag) with data in the time range, newest id first.")
+        .description("k6 runs (the testid tag) with data in the time range. Select several to compare them.")
         .datasource(PROMETHEUS_DATASOURCE)
         // k6_vus exists in both trend modes and has one series per run: the cheapest list of runs.
         .query("label_values(k6_vus, testid)")
@@ -247,7 +247,7 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
       queries: [q(`sum by (testid) (rate(k6_iterations_total{${RUN}}[$__rate_interval]))`, "{{testid}}")],
     }),
     timeseriesPanel({
-      id: 18,
+      id: 15,
       title: "Iteration duration p95",
       description: `95th percentile of iteration_duration. ${latencyNote}`,
       unit: "s",
@@ -256,7 +256,7 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
       queries: [q(lat.iteration("testid", RUN), "{{testid}}")],
     }),
     timeseriesPanel({
-      id: 15,
+      id: 16,
       title: "Checks",
       description: "Pass rate of each check since the start of the run.",
       unit: "percentunit",
@@ -265,7 +265,7 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
       queries: [q(`min by (testid, check) (k6_checks_rate{${RUN}})`, "{{check}} {{testid}}")],
     }),
     timeseriesPanel({
-      id: 16,
+      id: 17,
       title: "Data sent / received",
       description: "Bytes per second k6 sent and received.",
       unit: "Bps",
@@ -277,7 +277,7 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
       ],
     }),
     timeseriesPanel({
-      id: 17,
+      id: 18,
       title: "Status codes",
       description:
         "Responses per second by HTTP status (0: no response, e.g. connection refused or timeout).",
@@ -287,7 +287,7 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
       queries: [q(reqRate("testid, status", RUN), "{{status}} {{testid}}")],
     }),
     timeseriesPanel({
-      id: 20,
+      id: 19,
       title: "Latency p95 by endpoint",
       description: `p95 of http_req_duration per endpoint (name tag). ${latencyNote}`,
       unit: "s",
@@ -296,7 +296,7 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
       queries: [q(lat.over("0.95", "testid, name", RUN_ENDPOINT), "{{name}} {{testid}}")],
     }),
     timeseriesPanel({
-      id: 21,
+      id: 20,
       title: "Request rate by endpoint",
       description: "HTTP requests per second per endpoint (name tag).",
       unit: "reqps",
@@ -305,7 +305,7 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
       queries: [q(reqRate("testid, name", RUN_ENDPOINT), "{{name}} {{testid}}")],
     }),
     timeseriesPanel({
-      id: 22,
+      id: 21,
       title: "Failure rate by endpoint",
       description: "Share of each endpoint's requests that failed.",
       unit: "percentunit",
