@@ -40,6 +40,11 @@ export interface ProgramRun {
   one(typeSuffix: string, nameSuffix: string): DeclaredResource;
 }
 
+/** Hex SHA-256, for realistic fake image IDs. */
+function sha256(text: string): string {
+  return crypto.createHash("sha256").update(text).digest("hex");
+}
+
 /** The program threw; `declared` counts the resources it had registered by then. */
 export class ProgramError extends Error {
   constructor(
@@ -49,10 +54,6 @@ export class ProgramError extends Error {
     super(error instanceof Error ? error.message : String(error));
     this.name = "ProgramError";
   }
-}
-
-function fakeId(seed: string): string {
-  return crypto.createHash("sha256").update(seed).digest("hex").slice(0, 12);
 }
 
 /**
@@ -83,7 +84,7 @@ export async function runProgram(
           const state: Record<string, unknown> = { ...args.inputs };
           switch (args.type) {
             case "docker:index/remoteImage:RemoteImage":
-              state.imageId = `sha256:${crypto.createHash("sha256").update(String(args.inputs.name)).digest("hex")}`;
+              state.imageId = `sha256:${sha256(String(args.inputs.name))}`;
               break;
             case "docker:index/container:Container":
               state.exitCode = 0;
