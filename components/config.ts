@@ -21,6 +21,7 @@ export const CONFIG_NAMESPACE = "k6-observatory";
 export const CONFIG_DEFAULTS = {
   bindAddress: "127.0.0.1",
   allowNonLoopbackBind: false,
+  grafanaRootUrl: "",
   grafanaPort: 3000,
   prometheusPort: 9090,
   prometheusRetentionTime: "30d",
@@ -64,6 +65,8 @@ export interface ObservatoryConfig {
   readonly bindAddress: string;
   /** Host port of Grafana. */
   readonly grafanaPort: number;
+  /** URL users open Grafana at (GF_SERVER_ROOT_URL), without a trailing slash. */
+  readonly grafanaRootUrl: string;
   /** Host port of Prometheus. */
   readonly prometheusPort: number;
   /** Prometheus retention by time. */
@@ -220,6 +223,23 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
       String(prometheusPort),
       `a port different from ${CONFIG_NAMESPACE}:grafanaPort (${grafanaPort})`,
     );
+  }
+
+  const rootUrlRaw = str("grafanaRootUrl");
+  let grafanaRootUrl: string;
+  if (rootUrlRaw === "") {
+    const unspecified = bindAddress === "0.0.0.0" || bindAddress === "::";
+    const host = unspecified ? "localhost" : bindAddress.includes(":") ? `[${bindAddress}]` : bindAddress;
+    grafanaRootUrl = `http://${host}:${grafanaPort}`;
+  } else {
+    grafanaRootUrl = rootUrlRaw.replace(/\/+$/, "");
+    if (!/^https?:\/\/[^/\s]+/.test(rootUrlRaw) || !URL.canParse(rootUrlRaw)) {
+      bad(
+        "grafanaRootUrl",
+        rootUrlRaw,
+        "an absolute http:// or https:// URL, e.g. https://grafana.example.com (empty to derive it)",
+      );
+    }
   }
 
   const prometheusRetentionTime = str("prometheusRetentionTime");
@@ -394,6 +414,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     stack: ctx.stack,
     bindAddress,
     grafanaPort,
+    grafanaRootUrl,
     prometheusPort,
     prometheusRetentionTime,
     prometheusRetentionSize,

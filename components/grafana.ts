@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PublishedPort, SECURITY_OPTS, hostUrl, pinnedImage, portBlock } from "./container-defaults";
+import { PublishedPort, SECURITY_OPTS, pinnedImage, portBlock } from "./container-defaults";
 import { PKG, dockerName, stackLabels } from "./naming";
 import { GRAFANA_ALIAS } from "./prometheus-settings";
 
@@ -58,6 +58,8 @@ export interface GrafanaArgs {
   readonly mounts: readonly ReadOnlyMount[];
   /** Published UI port. */
   readonly port: PublishedPort;
+  /** URL users open Grafana at (GF_SERVER_ROOT_URL). */
+  readonly rootUrl: string;
   /** Containers Grafana's datasource needs up first. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -66,7 +68,7 @@ export interface GrafanaArgs {
 export class Grafana extends pulumi.ComponentResource {
   /** The long-running server. */
   public readonly container: docker.Container;
-  /** URL on the host. */
+  /** URL users open Grafana at. */
   public readonly url: string;
   /** Image reference that runs. */
   public readonly imageRef: string;
@@ -74,7 +76,7 @@ export class Grafana extends pulumi.ComponentResource {
   constructor(name: string, args: GrafanaArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${PKG}:Grafana`, name, {}, opts);
     const image = pinnedImage(`${name}-image`, args.image, this);
-    this.url = hostUrl(args.port);
+    this.url = args.rootUrl;
     this.imageRef = args.image;
 
     const envs: pulumi.Input<string>[] = [

@@ -91,7 +91,8 @@ export class Observatory extends pulumi.ComponentResource {
     this.network = new docker.Network(
       `${name}-network`,
       { name: dockerName(cfg.stack, "net"), driver: "bridge", labels: stackLabels(cfg.stack, "network") },
-      { parent: this },
+      // Fixed name: a replacement can only be created once the old network is gone.
+      { parent: this, deleteBeforeReplace: true },
     );
 
     this.prometheus = new Prometheus(
@@ -139,6 +140,7 @@ export class Observatory extends pulumi.ComponentResource {
           { source: paths.dashboardsTeam, target: `${GRAFANA_DASHBOARDS_DIR}/team` },
         ],
         port: { ip: cfg.bindAddress, external: cfg.grafanaPort, internal: GRAFANA_INTERNAL_PORT },
+        rootUrl: cfg.grafanaRootUrl,
         dependsOn: [this.prometheus.container],
       },
       { parent: this },

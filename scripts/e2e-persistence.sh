@@ -23,12 +23,14 @@ cleanup() {
   p stack rm --yes --force >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+# Any unexpected failure still ends in a FAIL line naming the command.
+trap 'echo "FAIL: line $LINENO: $BASH_COMMAND"' ERR
 
 p config set grafanaPort 3500
 p config set prometheusPort 9590
-p up --yes --skip-preview
+p up --yes --skip-preview --policy-pack "$here/../policy"
 
-grafana=$(p stack output grafanaUrl)
+grafana=$(p stack output grafanaUrl) || fail "no stack outputs after the first up"
 prometheus=$(p stack output prometheusUrl)
 user=$(p stack output grafanaAdminUser)
 password=$(p stack output grafanaAdminPassword --show-secrets)
@@ -41,15 +43,16 @@ curl -fsS "${auth[@]}" -H 'Content-Type: application/json' -X POST "$grafana/api
   fail "could not create a dashboard through the API"
 
 query="count_over_time(k6_http_reqs_total{testid=\"$testid\"}[1h])"
-before=$(curl -fsS --get "$prometheus/api/v1/query" --data-urlencode "query=$query" | json '.data.result.length')
+before=$(curl -fsS --get "$prometheus/api/v1/query" --data-urlencode "query=$query" | json '.data.result.length') ||
+  fail "could not query Prometheus at $prometheus after the first up"
 [[ "$before" -gt 0 ]] || fail "no k6 samples for testid $testid after the first up"
 
-p destroy --yes --skip-preview
+p destroy --yes --skip-preview || fail "pulumi destroy failed"
 docker volume inspect "$(p stack output prometheusVolume 2>/dev/null || echo "k6obs-$stack-prometheus-data")" >/dev/null ||
   fail "the Prometheus volume did not survive destroy"
 
 p config set k6Enabled false
-p up --yes --skip-preview
+p up --yes --skip-preview --policy-pack "$here/../policy"
 # destroy dropped the generated password from state, so this up generated a new one; logging in
 # with it proves the password is applied to the existing grafana.db on start.
 password=$(p stack output grafanaAdminPassword --show-secrets)
@@ -58,7 +61,8 @@ auth=(-u "$user:$password")
 title=$(curl -fsS "${auth[@]}" "$grafana/api/dashboards/uid/$uid" | json '.dashboard.title') ||
   fail "dashboard $uid is gone after destroy + up"
 [[ "$title" == "Survives destroy $stack" ]] || fail "dashboard title is '$title'"
-after=$(curl -fsS --get "$prometheus/api/v1/query" --data-urlencode "query=$query" | json '.data.result.length')
+after=$(curl -fsS --get "$prometheus/api/v1/query" --data-urlencode "query=$query" | json '.data.result.length') ||
+  fail "could not query Prometheus at $prometheus after destroy + up"
 [[ "$after" -gt 0 ]] || fail "the k6 samples of $testid are gone after destroy + up"
 
 echo "PASS: dashboard $uid and the samples of $testid survived pulumi destroy"

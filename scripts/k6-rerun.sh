@@ -10,5 +10,5 @@ if [[ -z "$urn" ]]; then
   echo "k6:rerun: the stack has no k6 run (k6Enabled is false, or 'npm run up' has not run yet)" >&2
   exit 1
 fi
-bash "$here/pulumi.sh" up --replace "$urn" "$@"
+bash "$here/pulumi.sh" up --policy-pack "$here/../policy" --replace "$urn" "$@"
 bash "$here/pulumi.sh" stack output k6TestId

@@ -198,6 +198,11 @@ describe("stack config", () => {
       ["k6-observatory:prometheusImage", '"prom/prometheus"', "repo:x.y.z"],
     ],
     [
+      "root URL without scheme",
+      { grafanaRootUrl: "grafana.example.com" },
+      ["k6-observatory:grafanaRootUrl", '"grafana.example.com"', "absolute http:// or https:// URL"],
+    ],
+    [
       "image on a moving major tag",
       { grafanaImage: "grafana/grafana:13" },
       ["k6-observatory:grafanaImage", '"grafana/grafana:13"', "moving tag `13` (not a full x.y.z release)"],

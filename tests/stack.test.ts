@@ -170,6 +170,7 @@ describe("the dev stack with default config", () => {
       expect(c.inputs.restart).toBe("unless-stopped");
       expect(c.inputs.wait).toBe(true);
     }
+    expect(run.one("Network", "k6obs-network").opts.deleteBeforeReplace).toBe(true);
     expect(
       (run.one("Container", "prometheus-container").inputs.healthcheck as { tests: string[] }).tests.join(
         " ",
@@ -334,9 +335,19 @@ describe("per-stack options", () => {
     expect(run.resources.filter((r) => r.type === VOLUME)).toHaveLength(3);
   });
 
-  test("a non-loopback bind address is used when explicitly allowed", async () => {
+  test("a non-loopback bind address is used when explicitly allowed, never as Grafana's URL", async () => {
     const run = await runProgram({ bindAddress: "0.0.0.0", allowNonLoopbackBind: "true" });
-    expect((run.one("Container", "grafana-container").inputs.ports as Port[])[0]?.ip).toBe("0.0.0.0");
+    const grafana = run.one("Container", "grafana-container");
+    expect((grafana.inputs.ports as Port[])[0]?.ip).toBe("0.0.0.0");
+    expect(envOf(grafana).GF_SERVER_ROOT_URL).toBe("http://localhost:3000/");
+  });
+
+  test("a configured root URL is what Grafana links to and what the stack outputs", async () => {
+    const run = await runProgram({ grafanaRootUrl: "https://grafana.example.com/" });
+    expect(envOf(run.one("Container", "grafana-container")).GF_SERVER_ROOT_URL).toBe(
+      "https://grafana.example.com/",
+    );
+    expect(run.outputs.grafanaUrl).toBe("https://grafana.example.com");
   });
 
   test("dev and ci stacks on one Docker host share no name and no host port", async () => {
