@@ -1,8 +1,10 @@
 // Prints the stack config that takes over an existing docker-compose k6/Prometheus/Grafana stack,
 // keeping its data volumes:  npm run migrate:compose -- path/to/docker-compose.yml [--project NAME] [--show-secrets]
+// Only settings the stack's config validation accepts are printed; each one left out (e.g. a
+// compose admin password shorter than 12 characters) is explained in a note.
 import * as fs from "fs";
 import * as path from "path";
-import { composeToConfig, renderCommands } from "./lib/compose-migration";
+import { ComposeMigration, composeToConfig, renderCommands } from "./lib/compose-migration";
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith("--") && args[args.indexOf(a) - 1] !== "--project");
@@ -14,7 +16,13 @@ const projectIdx = args.indexOf("--project");
 // Compose's default project name is the directory holding the file (unless the file sets `name:`).
 const project =
   projectIdx >= 0 ? (args[projectIdx + 1] ?? "") : path.basename(path.dirname(path.resolve(file)));
-const migration = composeToConfig(fs.readFileSync(file, "utf8"), project);
+let migration: ComposeMigration;
+try {
+  migration = composeToConfig(fs.readFileSync(file, "utf8"), project);
+} catch (err) {
+  console.error(`migrate:compose: ${(err as Error).message}`);
+  process.exit(1);
+}
 console.log(`# Stack config taking over ${file} (compose project "${project}"); stop it first WITHOUT -v:`);
 console.log(`#   docker compose -f ${file} down`);
 for (const line of renderCommands(migration, args.includes("--show-secrets"))) console.log(line);

@@ -1,5 +1,5 @@
-import { ConfigKey, parseConfig } from "../components/config";
-import { composeToConfig, renderCommands } from "../scripts/lib/compose-migration";
+import { parseConfig } from "../components/config";
+import { ComposeMigration, composeToConfig, renderCommands } from "../scripts/lib/compose-migration";
 import { REPO_ROOT } from "./helpers/program";
 
 // The seed user's stack, as most k6 + Prometheus + Grafana compose files look.
@@ -34,6 +34,18 @@ volumes:
 const settingsOf = (yaml: string, project = "monitoring") =>
   Object.fromEntries(composeToConfig(yaml, project).settings.map((s) => [s.key, s.value]));
 
+/** The seed stack with another admin password (a typical compose one is short). */
+const withPassword = (password: string) =>
+  SEED.replace("GF_SECURITY_ADMIN_PASSWORD=s3cret-from-compose", `GF_SECURITY_ADMIN_PASSWORD=${password}`);
+
+/** parseConfig of a migration's settings as `npm run up` would see them (the password encrypted). */
+const parseMigration = (m: ComposeMigration) =>
+  parseConfig((k) => m.settings.find((s) => s.key === k)?.value, {
+    stack: "dev",
+    repoRoot: REPO_ROOT,
+    isSecret: (k) => m.settings.some((s) => s.key === k && s.secret),
+  });
+
 describe("docker-compose migration", () => {
   test("maps the seed stack's volumes to their real, project-prefixed Docker names", () => {
     const s = settingsOf(SEED);
@@ -52,9 +64,84 @@ describe("docker-compose migration", () => {
     });
   });
 
-  test("the generated settings are valid stack config", () => {
-    const s = settingsOf(SEED) as Partial<Record<ConfigKey, string>>;
-    expect(() => parseConfig((k) => s[k], { stack: "dev", repoRoot: REPO_ROOT })).not.toThrow();
+  test.each([
+    ["the seed stack", SEED],
+    ["a short admin password", withPassword("admin")],
+    ["a password with whitespace", withPassword("correct horse battery")],
+    [
+      "a privileged port and a non-loopback address",
+      SEED.replace('"127.0.0.1:3001:3000"', '"192.168.1.10:80:3000"'),
+    ],
+  ])("the generated settings are valid stack config: %s", (_, yaml) => {
+    const m = composeToConfig(yaml, "monitoring");
+    expect(m.settings.length).toBeGreaterThan(0);
+    expect(() => parseMigration(m)).not.toThrow();
+  });
+
+  test('a short compose password ("admin") is not set; a note says why and what happens instead', () => {
+    const m = composeToConfig(withPassword("admin"), "monitoring");
+    expect(m.settings.map((s) => s.key)).not.toContain("grafanaAdminPassword");
+    // The other settings are still carried over.
+    expect(settingsOf(withPassword("admin"))).toMatchObject({
+      grafanaAdminUser: "research",
+      grafanaPort: "3001",
+    });
+    const note = m.notes.find((n) => n.includes("grafanaAdminPassword"));
+    expect(note).toContain("grafanaAdminPassword from services.grafana.environment is not set");
+    expect(note).toContain(
+      "(secret, 5 characters) is not allowed: at least 12 characters without whitespace",
+    );
+    expect(note).toContain("generates a password and applies it to the adopted grafana.db on start");
+    expect(note).toContain("config set --secret grafanaAdminPassword");
+    expect(m.notes.join("\n")).not.toContain("The admin password from the compose file is set");
+    expect(renderCommands(m, true).join("\n")).not.toContain("grafanaAdminPassword");
+    expect(parseMigration(m).grafanaAdminPassword).toBeUndefined();
+  });
+
+  test("a rejected password is never echoed, not even in the note", () => {
+    const m = composeToConfig(withPassword("correct horse battery"), "monitoring");
+    expect(m.settings.map((s) => s.key)).not.toContain("grafanaAdminPassword");
+    expect(m.notes.join("\n")).toContain("(secret, 21 characters) is not allowed");
+    expect(JSON.stringify(m)).not.toContain("horse");
+  });
+
+  test("any other setting the stack would reject is dropped with a note naming it, why and the value used instead", () => {
+    const m = composeToConfig(SEED.replace('"127.0.0.1:3001:3000"', '"192.168.1.10:80:3000"'), "monitoring");
+    const s = Object.fromEntries(m.settings.map((x) => [x.key, x.value]));
+    expect(s.grafanaPort).toBeUndefined();
+    expect(s.bindAddress).toBeUndefined();
+    const notes = m.notes.join("\n");
+    expect(notes).toContain(
+      'grafanaPort from services.grafana.ports 192.168.1.10:80:3000 is not set: the stack would reject it (k6-observatory:grafanaPort = "80" is not allowed: a whole number from 1024 to 65535',
+    );
+    expect(notes).toContain('Instead grafanaPort stays "3000"');
+    expect(notes).toContain("bindAddress from ports host address is not set");
+    expect(notes).toContain("unless k6-observatory:allowNonLoopbackBind is true");
+    expect(notes).toContain('Instead bindAddress stays "127.0.0.1"');
+
+    // Checked together with the settings before it: Grafana on Prometheus' default port.
+    const clash = composeToConfig(
+      `services:\n  grafana: { image: grafana/grafana:10.0.0, ports: ["127.0.0.1:9090:3000"] }\n`,
+      "x",
+    );
+    expect(clash.settings).toEqual([]);
+    expect(clash.notes.join("\n")).toContain(
+      "grafanaPort from services.grafana.ports 127.0.0.1:9090:3000 is not set",
+    );
+  });
+
+  test("an adopted volume the stack would reject is not set, and the note says its data is not adopted", () => {
+    const m = composeToConfig(
+      `services:\n  prom: { image: prom/prometheus:v3.1.0, volumes: ["tsdb:/prometheus"] }\nvolumes:\n  tsdb: { name: k6obs-dev-k6-results }\n`,
+      "x",
+    );
+    expect(m.settings).toEqual([]);
+    expect(m.notes.join("\n")).toContain(
+      "prometheusVolumeName from services.prom.volumes (tsdb -> Docker volume k6obs-dev-k6-results) is not set",
+    );
+    expect(m.notes.join("\n")).toContain(
+      "the stack uses its own new, empty volume k6obs-dev-prometheus-data and the compose data is NOT adopted",
+    );
   });
 
   test("the password is set with --secret and masked unless asked", () => {

@@ -1,5 +1,24 @@
+import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_DEFAULTS, CONFIG_NAMESPACE, ConfigKey } from "../../components/config";
+import {
+  CONFIG_DEFAULTS,
+  CONFIG_NAMESPACE,
+  ConfigError,
+  ConfigKey,
+  ObservatoryConfig,
+  ParseContext,
+  parseConfig,
+} from "../../components/config";
+
+/**
+ * Context the generated settings are validated in: this repository and stack `dev`. The stack name
+ * only matters for the default volume names (an adopted volume must not be the stack's own k6
+ * results volume); every other rule is the same for every stack.
+ */
+export const MIGRATION_CONTEXT: ParseContext = {
+  stack: "dev",
+  repoRoot: path.resolve(__dirname, "..", ".."),
+};
 
 /** A `pulumi config set` this stack needs to take over a compose deployment. */
 export interface ConfigSetting {
@@ -127,11 +146,90 @@ const isImage = (service: ComposeService, repo: string) =>
     ?.endsWith(repo) ?? false;
 
 /**
+ * {@link parseConfig} of these settings on top of the defaults, applied as renderCommands prints
+ * them (the password with --secret). Throws {@link ConfigError}.
+ */
+function parseSettings(settings: readonly ConfigSetting[], ctx: ParseContext): ObservatoryConfig {
+  const values = new Map(settings.map((s) => [s.key, s.value]));
+  const secret = new Set(settings.filter((s) => s.secret).map((s) => s.key));
+  return parseConfig((key) => values.get(key), { ...ctx, isSecret: (key) => secret.has(key) });
+}
+
+/** Problems {@link parseSettings} reports; empty when the settings are valid. */
+function configProblems(settings: readonly ConfigSetting[], ctx: ParseContext): string[] {
+  try {
+    parseSettings(settings, ctx);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+}
+
+/** The value a key has in the validated config, for keys composeToConfig produces. */
+function effectiveValue(key: ConfigKey, cfg: ObservatoryConfig): string {
+  switch (key) {
+    case "prometheusVolumeName":
+      return cfg.volumes.prometheus.name;
+    case "grafanaVolumeName":
+      return cfg.volumes.grafana.name;
+    case "grafanaPort":
+      return String(cfg.grafanaPort);
+    case "prometheusPort":
+      return String(cfg.prometheusPort);
+    case "bindAddress":
+      return cfg.bindAddress;
+    case "prometheusRetentionTime":
+      return cfg.prometheusRetentionTime;
+    case "prometheusRetentionSize":
+      return cfg.prometheusRetentionSize;
+    case "grafanaAdminUser":
+      return cfg.grafanaAdminUser;
+    default:
+      return String(CONFIG_DEFAULTS[key]);
+  }
+}
+
+/** What happens instead of a setting that was dropped, given the config that is applied. */
+function insteadOf(key: ConfigKey, cfg: ObservatoryConfig): string {
+  switch (key) {
+    case "grafanaAdminPassword":
+      return (
+        "the stack generates a password and applies it to the adopted grafana.db on start, so the " +
+        "compose password stops working (read the new one with `npm run pulumi -- stack output " +
+        "grafanaAdminPassword --show-secrets`). To choose one yourself, run `npm run pulumi -- config set " +
+        "--secret grafanaAdminPassword '<at least 12 characters, no whitespace>'` before `npm run up`."
+      );
+    case "prometheusVolumeName":
+    case "grafanaVolumeName":
+      return (
+        `the stack uses its own new, empty volume ${effectiveValue(key, cfg)} and the compose data is ` +
+        `NOT adopted. Copy the data into a volume whose name is accepted and set ${key} to that name.`
+      );
+    default:
+      return (
+        `${key} stays ${JSON.stringify(effectiveValue(key, cfg))}; ` +
+        `choose another accepted value with \`npm run pulumi -- config set ${key} <value>\`.`
+      );
+  }
+}
+
+/**
  * Maps a docker-compose file of a k6/Prometheus/Grafana stack to this project's stack config: the
  * data volumes to adopt under their real Docker names (compose prefixes them with the project
  * name), ports and bind address, retention, admin credentials.
+ *
+ * Every setting is checked with the stack's own {@link parseConfig} (in `ctx`, by default
+ * {@link MIGRATION_CONTEXT}), one at a time in order on top of those already accepted, so that the
+ * printed commands never produce config that `npm run up` rejects after compose was stopped. A
+ * setting that would be rejected is left out, and a note names the key, the reason and what
+ * happens instead.
  */
-export function composeToConfig(composeYaml: string, projectName: string): ComposeMigration {
+export function composeToConfig(
+  composeYaml: string,
+  projectName: string,
+  ctx: ParseContext = MIGRATION_CONTEXT,
+): ComposeMigration {
   const file = (YAML.parse(composeYaml) ?? {}) as ComposeFile;
   const project = normalizeProjectName(file.name ?? projectName);
   const settings: ConfigSetting[] = [];
@@ -219,9 +317,6 @@ export function composeToConfig(composeYaml: string, projectName: string): Compo
       set("grafanaAdminUser", env.GF_SECURITY_ADMIN_USER, `services.${grafana[0]}.environment`);
     if (env.GF_SECURITY_ADMIN_PASSWORD) {
       set("grafanaAdminPassword", env.GF_SECURITY_ADMIN_PASSWORD, `services.${grafana[0]}.environment`, true);
-      notes.push(
-        "The admin password from the compose file is set as a secret; it is applied to the adopted grafana.db on start.",
-      );
     } else {
       notes.push(
         "No admin password in the compose file: a new one is generated and applied to the adopted grafana.db on start.",
@@ -230,7 +325,37 @@ export function composeToConfig(composeYaml: string, projectName: string): Compo
     if (env.GF_AUTH_ANONYMOUS_ENABLED === "true")
       notes.push("Anonymous access was on in compose; this stack turns it off.");
   }
-  return { settings, notes };
+
+  // Keep only what the stack accepts. Problems the defaults alone have would hide every rejection
+  // (and mean the repository itself is broken), so they are an error here.
+  const baseline = configProblems([], ctx);
+  if (baseline.length > 0) {
+    throw new Error(
+      `the default stack config is invalid in ${ctx.repoRoot} (stack ${ctx.stack}), so the compose settings cannot be checked:\n  - ${baseline.join("\n  - ")}`,
+    );
+  }
+  const accepted: ConfigSetting[] = [];
+  const rejected: { setting: ConfigSetting; problems: string[] }[] = [];
+  for (const setting of settings) {
+    const problems = configProblems([...accepted, setting], ctx);
+    if (problems.length === 0) accepted.push(setting);
+    else rejected.push({ setting, problems });
+  }
+  // Cannot throw: every accepted setting was checked together with the ones before it.
+  const cfg = parseSettings(accepted, ctx);
+  for (const { setting, problems } of rejected) {
+    // parseConfig never echoes a password, so neither do these notes.
+    notes.push(
+      `${setting.key} from ${setting.from} is not set: the stack would reject it ` +
+        `(${problems.join("; ")}). Instead ${insteadOf(setting.key, cfg)}`,
+    );
+  }
+  if (accepted.some((s) => s.key === "grafanaAdminPassword")) {
+    notes.push(
+      "The admin password from the compose file is set as a secret; it is applied to the adopted grafana.db on start.",
+    );
+  }
+  return { settings: accepted, notes };
 }
 
 /** Shell-quotes a value for a copy-pasteable command. */
