@@ -2,7 +2,7 @@
  * npm run backup -- [--stack NAME] [--out DIR] [--image REF] [--volume NAME[:role]]... [--stop-container NAME]...
  *
  * Archives the stack's data volumes (tar.gz per volume + manifest.json) into
- * backups/<stack>/<timestamp>/ or --out. See docs/operations-backup.md.
+ * backups/<stack>/<timestamp>/ or --out. See docs/OPERATIONS.md ("Back up and restore the data volumes").
  */
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";

@@ -1,19 +1,24 @@
 /**
  * npm run restore -- --from DIR [--volume NAME[=TARGET]]... [--force] [--stop-running] [--image REF]
  *
- * Restores volumes from a backup made by `npm run backup`. See docs/operations-backup.md.
+ * Restores volumes from a backup made by `npm run backup`. See docs/OPERATIONS.md
+ * ("Back up and restore the data volumes").
  */
 import { DockerCli, MANIFEST_FILE, parseRestoreArgs, restoreVolumes } from "./lib/volume-backup";
 
 const USAGE = `Usage: npm run restore -- --from DIR [options]
 
 Checks every archive against the sha256 in DIR/${MANIFEST_FILE} before touching anything, then
-restores each volume (created if missing, with the labels it had) and leaves its files owned by
-the image's user (Prometheus 65534:65534, Grafana 472).
+restores each volume and leaves its files owned by the image's user (Prometheus 65534:65534,
+Grafana 472). A missing volume is created with the labels it had; under another name
+(NAME=TARGET) without its ownership labels (k6obs.*, com.docker.compose.*), so that purge-data or
+compose never take the copy for the original stack's data.
 
   --from DIR              Backup directory holding ${MANIFEST_FILE} (required)
   --volume NAME[=TARGET]  Restore only this volume, optionally into another volume (repeatable)
-  --force                 Replace the contents of a volume that is not empty
+  --force                 Restore into a volume that is not empty: its current contents are
+                          DELETED first and no copy is kept. Back it up first (npm run backup),
+                          or try the restore into another name (--volume NAME=NAME-check).
   --stop-running          Stop running containers that mount a target volume during the restore
                           and start them again afterwards (default: refuse while they run)
   --image REF             Local image that runs tar (default: the one that made the backup). Never pulled.

@@ -65,7 +65,10 @@ export interface ManifestVolume {
   readonly sha256: string;
   /** Volume driver, recreated as is on restore. */
   readonly driver: string;
-  /** Volume labels, recreated as is on restore (Pulumi compares them; see FACTS on adoption). */
+  /**
+   * Volume labels, recreated on restore; under another name without the ownership labels
+   * ({@link restoredVolumeLabels}).
+   */
   readonly labels: Readonly<Record<string, string>>;
   /** Driver options, recreated as is on restore. */
   readonly options: Readonly<Record<string, string>>;
@@ -495,6 +498,44 @@ export function tarRestoreArgs(
   return [...helperRunArgs(image, [`${volume}:/data`], "/bin/sh"), "-c", restoreScript(clear, owner)];
 }
 
+/**
+ * Label prefixes that say which deployment a volume belongs to, and by which tools select volumes
+ * to delete: `npm run purge-data` deletes every volume labelled `k6obs.stack=<stack>` and
+ * `k6obs.retain=true`; `docker compose -p NAME down -v` without the compose file finds the
+ * project's volumes by `com.docker.compose.project=NAME`.
+ */
+export const OWNERSHIP_LABEL_PREFIXES: readonly string[] = ["k6obs.", "com.docker.compose."];
+
+/**
+ * Labels restore creates a missing target volume with.
+ *
+ * Under its own name (`target` = the backed-up volume) the volume is the same one, e.g. on a new
+ * host after a disk loss: every label is kept, so the stack and purge-data treat it as before.
+ *
+ * Under another name (`--volume SRC=TARGET`) it is a copy with an identity of its own, and the
+ * ownership labels ({@link OWNERSHIP_LABEL_PREFIXES}) are dropped: copied, they would claim the
+ * copy for the source's stack or compose project. Restoring a dev backup into `k6obs-prod-*`
+ * would label prod's volumes `k6obs.stack=dev`, and `K6OBS_STACK=dev npm run purge-data` would
+ * then list and delete prod's data. Without them the copy is deleted only when named explicitly
+ * (`purge-data --volume`). No other stack's labels are put in their place: which stack will use
+ * the copy is not known here. Other labels describe the data rather than its owner and are kept.
+ * Pulumi ignores the labels of an existing volume (`ignoreChanges`), so an adopting `pulumi up`
+ * plans no replacement either way.
+ */
+export function restoredVolumeLabels(
+  entry: ManifestVolume,
+  target: string,
+): { labels: Record<string, string>; dropped: Record<string, string> } {
+  const labels: Record<string, string> = {};
+  const dropped: Record<string, string> = {};
+  for (const [key, value] of Object.entries(entry.labels)) {
+    const ownership = OWNERSHIP_LABEL_PREFIXES.some((p) => key.startsWith(p));
+    if (target !== entry.volume && ownership) dropped[key] = value;
+    else labels[key] = value;
+  }
+  return { labels, dropped };
+}
+
 /** Owner the files of a role must end up with after a restore, if the role fixes one. */
 export function roleOwner(role: VolumeRole): Owner | undefined {
   return role === "data" ? undefined : ROLE_OWNERS[role];
@@ -904,8 +945,10 @@ export interface RestoreStep {
  * every selected archive is verified against its sha256 and size, the helper image must be local,
  * and each target volume must be missing or empty (or `force`) and not mounted by a running
  * container (or `stopRunning`). All problems are reported together. Then each volume is created
- * if missing (same driver, options and labels as at backup time), emptied when forced, extracted,
- * and its files handed to the image's user for the prometheus and grafana roles.
+ * if missing (same driver, options and labels as at backup time, minus the ownership labels when
+ * restored under another name: {@link restoredVolumeLabels}), emptied when forced (its previous
+ * contents are deleted and kept nowhere), extracted, and its files handed to the image's user for
+ * the prometheus and grafana roles.
  */
 export async function restoreVolumes(
   docker: DockerRunner,
@@ -962,7 +1005,8 @@ export async function restoreVolumes(
   for (const st of steps) {
     if (!st.empty && !args.force) {
       refusals.push(
-        `volume ${st.target} is not empty; pass --force to replace its contents with ${st.entry.archive}`,
+        `volume ${st.target} is not empty; pass --force to replace its contents with ${st.entry.archive} ` +
+          `(they are deleted and kept nowhere: back them up first, or restore into another name to compare)`,
       );
     }
     if (st.runningUsers.length > 0 && !args.stopRunning) {
@@ -979,14 +1023,21 @@ export async function restoreVolumes(
   for (const st of steps) {
     await withContainersStopped(docker, st.runningUsers, log, async () => {
       if (!st.exists) {
-        log(`creating volume ${st.target}`);
+        const { labels, dropped } = restoredVolumeLabels(st.entry, st.target);
+        const droppedText = Object.entries(dropped).map(([k, v]) => `${k}=${v}`);
+        log(
+          `creating volume ${st.target}` +
+            (droppedText.length > 0
+              ? ` without the ownership labels of ${st.entry.volume} (${droppedText.join(", ")}): it is a copy under another name`
+              : ""),
+        );
         await docker.exec([
           "volume",
           "create",
           "--driver",
           st.entry.driver,
           ...Object.entries(st.entry.options).flatMap(([k, v]) => ["--opt", `${k}=${v}`]),
-          ...Object.entries(st.entry.labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
+          ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
           st.target,
         ]);
       }

@@ -28,6 +28,7 @@ import {
   readManifest,
   restoreScript,
   restoreVolumes,
+  restoredVolumeLabels,
   tarCreateArgs,
   timestampDirName,
   validateManifest,
@@ -123,6 +124,49 @@ describe("backup/restore arguments and manifest (no engine)", () => {
       "set -e\ntar -xzf - -C /data --numeric-owner\nfind /data ! -user 65534 -exec chown -h 65534:65534 {} \\;",
     );
     expect(timestampDirName(new Date("2026-11-24T14:35:37.123Z"))).toBe("20261124T143537Z");
+  });
+
+  test("a volume restored under its own name keeps every label; under another name not the ownership ones", () => {
+    const entry = validateManifest({
+      format: "k6-observatory/volume-backup@1",
+      createdAt: "2026-11-24T14:35:37.123Z",
+      stack: "dev",
+      helperImage: "prom/prometheus:v3.15.1",
+      images: { prometheus: null, grafana: null },
+      volumes: [
+        {
+          volume: "k6obs-dev-prometheus-data",
+          role: "prometheus",
+          archive: "a.tar.gz",
+          bytes: 1,
+          sha256: "a".repeat(64),
+          driver: "local",
+          labels: {
+            "k6obs.stack": "dev",
+            "k6obs.role": "prometheus-data",
+            "k6obs.retain": "true",
+            "com.docker.compose.project": "monitoring",
+            team: "perf",
+          },
+          options: {},
+          stoppedContainers: [],
+          copyMs: 1,
+        },
+      ],
+    }).volumes[0]!;
+    expect(restoredVolumeLabels(entry, "k6obs-dev-prometheus-data")).toEqual({
+      labels: entry.labels,
+      dropped: {},
+    });
+    expect(restoredVolumeLabels(entry, "k6obs-prod-prometheus-data")).toEqual({
+      labels: { team: "perf" },
+      dropped: {
+        "k6obs.stack": "dev",
+        "k6obs.role": "prometheus-data",
+        "k6obs.retain": "true",
+        "com.docker.compose.project": "monitoring",
+      },
+    });
   });
 
   test("a manifest with a wrong field is rejected naming the field", () => {
@@ -355,6 +399,53 @@ describe("backup and restore against a real Docker Engine", () => {
       "echo x >> /data/grafana.db && mkdir /data/plugins/panel/nested/new",
       "472:0",
     );
+  });
+
+  test("a retargeted restore creates the volume without the source's stack labels, so purge-data of that stack never selects it", async () => {
+    // A stack name of its own, so that only this test's volumes carry it.
+    const stack = `it${process.pid}`;
+    const source = name("labelled-src");
+    const ownership = {
+      "k6obs.stack": stack,
+      "k6obs.role": "prometheus-data",
+      "k6obs.retain": "true",
+      "k6obs.adopted": "false",
+      "com.docker.compose.project": "monitoring",
+    };
+    await createFilledVolume(source, { ...ownership, team: "perf" });
+    const out = path.join(tmp, "labelled");
+    await backupVolumes(docker, plan([{ name: source, role: "prometheus" }]), out, log);
+
+    const target = name("labelled-target");
+    logs.length = 0;
+    await restoreVolumes(
+      docker,
+      { from: out, select: [{ source, target }], force: false, stopRunning: false },
+      log,
+    );
+    expect((await inspectVolume(docker, target))?.labels).toEqual({ team: "perf" });
+    expect(logs.join("\n")).toContain(`creating volume ${target} without the ownership labels of ${source}`);
+    expect((await volumeInventory(docker, IMAGE, target)).length).toBeGreaterThan(15);
+
+    // purge-data selects by these labels. Without a terminal and --confirm it lists the volumes it
+    // would delete and exits 1, deleting nothing.
+    const purge = run("bash", [path.join(repoRoot, "scripts/purge-data.sh")], {
+      cwd: repoRoot,
+      env: { ...process.env, K6OBS_STACK: stack },
+      encoding: "utf8",
+    });
+    const listed = await purge.then(
+      (r) => r.stdout,
+      (err: { stdout?: string }) => err.stdout ?? "",
+    );
+    expect(listed).toContain(`  ${source}\n`);
+    expect(listed).not.toContain(target);
+    expect(await inspectVolume(docker, source)).toBeDefined();
+
+    // Under its own name the volume is the same one again and gets every label back.
+    await docker.exec(["volume", "rm", source]);
+    await restoreVolumes(docker, { from: out, select: [], force: false, stopRunning: false }, log);
+    expect((await inspectVolume(docker, source))?.labels).toEqual({ ...ownership, team: "perf" });
   });
 
   test("restore refuses a non-empty volume without --force, changes nothing, and replaces it with --force", async () => {
