@@ -33,7 +33,7 @@ function k6Defaults(base: Record<string, string>): Record<string, string> {
 }
 
 /** The project's settings before K6_SYSTEM_TAGS was added (the measured "before"). */
-function withoutSystemTags(base: Record<string, string>): Record<string, string> {
+export function withoutSystemTags(base: Record<string, string>): Record<string, string> {
   const env = { ...base };
   delete env.K6_SYSTEM_TAGS;
   return env;

@@ -15,7 +15,7 @@ import { stackDefault } from "../tests/integration/stack-defaults";
 import { startPrometheus } from "../tests/integration/prometheus";
 import { startTarget } from "../tests/integration/target";
 import { REPO_DIR, installTools } from "../tests/integration/tools";
-import { benchCardinality, printCardinality } from "./cardinality";
+import { benchCardinality, printCardinality, withoutSystemTags } from "./cardinality";
 import { benchDashboardCost, printDashboardCost, rulesDirWithCandidates, storeRuns } from "./dashboard-cost";
 import { PUSH_INTERVALS, benchOverhead, printOverhead } from "./overhead";
 import { ADMIN_API_FLAG, StorageResult, benchStorageMatrix, k6BlockBytes, printStorage } from "./storage";
@@ -130,6 +130,14 @@ async function main(): Promise<void> {
         modes: TREND_MODES,
         pushIntervals: PUSH_INTERVALS,
         runSeconds: intEnv("BENCH_STORAGE_SECONDS", 120),
+        extra: [
+          {
+            label: `stats, push ${stackDefault("k6PushInterval")}, before (no K6_SYSTEM_TAGS)`,
+            mode: "stats",
+            push: stackDefault("k6PushInterval"),
+            editEnv: withoutSystemTags,
+          },
+        ],
       });
       report.storageMatrix = rows;
       const push = stackDefault("k6PushInterval");

@@ -8,6 +8,8 @@ import { Target } from "../tests/integration/target";
 import { Tools } from "../tests/integration/tools";
 import { dirBytes, fmt, table } from "./lib";
 
+type EnvEdit = (env: Record<string, string>) => Record<string, string>;
+
 /** Flags the storage measurements add to the project's (snapshots and series deletion). */
 export const ADMIN_API_FLAG = "--web.enable-admin-api";
 
@@ -63,11 +65,22 @@ export async function k6BlockBytes(
 export async function benchStorageMatrix(
   tools: Tools,
   target: Target,
-  opts: { modes: readonly TrendMode[]; pushIntervals: readonly string[]; runSeconds: number },
+  opts: {
+    modes: readonly TrendMode[];
+    pushIntervals: readonly string[];
+    runSeconds: number;
+    /** Extra cells: a mode and push interval with an env edit (a "before" of a changed default). */
+    extra?: readonly { label: string; mode: TrendMode; push: string; editEnv: EnvEdit }[];
+  },
 ): Promise<StorageResult[]> {
-  const cells = opts.modes.flatMap((mode) => opts.pushIntervals.map((push) => ({ mode, push })));
+  const cells: { label: string; mode: TrendMode; push: string; editEnv?: EnvEdit }[] = [
+    ...opts.modes.flatMap((mode) =>
+      opts.pushIntervals.map((push) => ({ label: `${mode}, push ${push}`, mode, push })),
+    ),
+    ...(opts.extra ?? []),
+  ];
   return Promise.all(
-    cells.map(async ({ mode, push }) => {
+    cells.map(async ({ label, mode, push, editEnv }) => {
       const prom = await startPrometheus({ tools, trendMode: mode, extraFlags: [ADMIN_API_FLAG] });
       try {
         const result = await runK6({
@@ -78,6 +91,7 @@ export async function benchStorageMatrix(
           remoteWriteUrl: prom.remoteWriteUrl,
           targetUrl: target.url,
           pushInterval: push,
+          editEnv,
           extraEnv: { VUS: "3", DURATION: `${opts.runSeconds}s`, SLEEP: "0.5", MAX_FAILURE_RATE: "1" },
           timeoutMs: (opts.runSeconds + 120) * 1000,
         });
@@ -89,7 +103,7 @@ export async function benchStorageMatrix(
         const m = await k6BlockBytes(prom);
         const testMinutes = opts.runSeconds / 60;
         return {
-          label: `${mode}, push ${push}`,
+          label,
           mode,
           testMinutes,
           bytesPerTestMinute: m.bytes / testMinutes,
