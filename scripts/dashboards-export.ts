@@ -5,6 +5,9 @@
  * Writes the dashboards of the running Grafana into provisioning/grafana/dashboards/team as
  * normalised JSON (see scripts/lib/grafana-export.ts). Connection settings come from the flags,
  * then GRAFANA_URL / GRAFANA_USER / GRAFANA_PASSWORD, then the stack outputs.
+ *
+ * Exit codes: 0 done; 1 error, nothing written; 2 usage; 3 written, but dashboards stored in
+ * Grafana's v2 schema were not exported (listed on stderr).
  */
 import * as path from "path";
 import { parseArgs } from "util";
@@ -27,7 +30,13 @@ Exports Grafana dashboards into ${path.relative(REPO_ROOT, DEFAULT_OUT)}/<folder
   --force                Overwrite files edited locally since the last export
   --out DIR              Target directory (default: ${path.relative(REPO_ROOT, DEFAULT_OUT)})
   -h, --help             Show this help
+
+Dashboards stored in Grafana's v2 schema are not exported: each is named on stderr with what to
+do, the others are written, and the exit code is 3 (see docs/OPERATIONS.md).
 `;
+
+/** Exit code when the export wrote what it could but refused v2 dashboards. */
+const EXIT_REFUSED = 3;
 
 async function main(): Promise<number> {
   let values;
@@ -79,14 +88,22 @@ async function main(): Promise<number> {
   for (const rel of result.updated) console.log(`updated   ${path.join(where, rel)}`);
   for (const rel of result.removed) console.log(`removed   ${path.join(where, rel)} (dashboard moved)`);
   const changed = result.created.length + result.updated.length + result.removed.length;
+  for (const refused of result.refused) {
+    console.error(`refused   ${refused.uid}: ${refused.message}`);
+  }
   console.log(
     `${changed === 0 ? "No changes" : `${changed} file(s) changed`}; ${result.unchanged.length} unchanged` +
       (result.skippedGenerated.length > 0
         ? `; ${result.skippedGenerated.length} generated dashboard(s) skipped (--include-generated)`
         : "") +
+      (result.refused.length > 0
+        ? `; ${result.refused.length} dashboard(s) in the v2 schema not exported (${result.refused
+            .map((r) => r.uid)
+            .join(", ")})`
+        : "") +
       ` (Grafana at ${connection.url}).`,
   );
-  return 0;
+  return result.refused.length > 0 ? EXIT_REFUSED : 0;
 }
 
 main().then(

@@ -1,7 +1,9 @@
 /**
  * Dashboard export against a real HTTP server on 127.0.0.1 that answers like Grafana's documented
- * API (GET /api/search, /api/dashboards/uid/:uid, /api/folders, basic auth), including its error
- * responses, plus the pure normalisation and path functions.
+ * API (GET /api/search, /api/dashboards/uid/:uid, /api/folders, /api/org, basic auth) and, like
+ * Grafana 12+, the dashboard resource API (GET /apis, /apis/dashboard.grafana.app/<version>/
+ * namespaces/default/dashboards/<uid> with status.conversion), including dashboards stored in the
+ * v2 schema and the error responses, plus the pure normalisation and path functions.
  */
 import { execFile } from "child_process";
 import * as fs from "fs";
@@ -12,12 +14,14 @@ import * as path from "path";
 import {
   GrafanaApiError,
   LocalEditsError,
+  isV2Version,
   MANIFEST_FILE,
   dashboardRelPath,
   exportDashboards,
   folderSlug,
   formatManifest,
   normalizeDashboard,
+  orgNamespace,
   parseManifest,
   planExport,
   resolveConnection,
@@ -38,12 +42,20 @@ interface FakeFolder {
   id: number;
   uid: string;
   title: string;
+  parentUid?: string;
 }
 
 interface FakeDashboard {
   folderUid?: string;
   provisioned?: boolean;
+  /** The classic model; for a v2 dashboard, what Grafana's conversion to v1 gives (no v2 layout). */
   model: Record<string, unknown>;
+  /** The dashboard.grafana.app version it is stored in. */
+  stored: string;
+  /** The native spec of a dashboard stored as v2. */
+  v2spec?: Record<string, unknown>;
+  /** Whether Grafana's conversion to another version fails (status.conversion.failed). */
+  conversionFails?: boolean;
 }
 
 /** Grafana 11+ error body shape. */
@@ -51,26 +63,74 @@ function errorBody(status: number, message: string, messageId: string): string {
   return JSON.stringify({ message, messageId, statusCode: status, traceID: "" });
 }
 
+/** The Status object the Kubernetes-style API answers errors with. */
+function statusBody(code: number, reason: string, message: string, name?: string): string {
+  return JSON.stringify({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    ...(name ? { details: { name, group: "dashboard.grafana.app", kind: "dashboards" } } : {}),
+    code,
+  });
+}
+
+const CLASSIC_VERSIONS = ["v0alpha1", "v1beta1"];
+const SERVED_VERSIONS = ["v0alpha1", "v1beta1", "v2alpha1", "v2beta1"];
+
 class FakeGrafana {
   readonly folders: FakeFolder[] = [];
   readonly dashboards = new Map<string, FakeDashboard>();
   readonly requests: string[] = [];
+  /**
+   * "resource": Grafana 12/13, GET /apis lists dashboard.grafana.app; "absent": Grafana before 12,
+   * /apis answers 404; "broken": /apis answers 500.
+   */
+  apis: "resource" | "absent" | "broken" = "resource";
+  /**
+   * What GET /api/dashboards/uid/:uid does with a dashboard stored as v2: HTTP 406 (Grafana's
+   * GetDashboard), or a classic JSON without the v2 layout (the lossy down-conversion).
+   */
+  legacyV2: "406" | "down-convert" = "406";
+  /** Dashboard bodies GET /api/dashboards/uid/:uid returns instead of the stored model. */
+  readonly legacyOverride = new Map<string, Record<string, unknown>>();
   private server?: http.Server;
   private nextId = 1;
 
-  addFolder(uid: string, title: string): void {
-    this.folders.push({ id: this.nextId++, uid, title });
+  addFolder(uid: string, title: string, parentUid?: string): void {
+    this.folders.push({ id: this.nextId++, uid, title, ...(parentUid ? { parentUid } : {}) });
   }
 
-  /** Creates or "saves in the UI": bumps version like Grafana does. */
-  save(uid: string, model: Record<string, unknown>, folderUid?: string): void {
+  /** Creates or "saves in the UI" a classic dashboard: bumps version like Grafana does. */
+  save(
+    uid: string,
+    model: Record<string, unknown>,
+    folderUid?: string,
+    stored: Partial<Pick<FakeDashboard, "stored" | "conversionFails">> = {},
+  ): void {
     const previous = this.dashboards.get(uid);
     const id = typeof previous?.model.id === "number" ? previous.model.id : this.nextId++;
     const version = typeof previous?.model.version === "number" ? previous.model.version + 1 : 1;
     this.dashboards.set(uid, {
       ...(folderUid !== undefined ? { folderUid } : {}),
       model: { ...model, id, uid, version },
+      stored: stored.stored ?? "v1beta1",
+      ...(stored.conversionFails ? { conversionFails: true } : {}),
     });
+  }
+
+  /** Saves a dashboard as Grafana 13's editor does with tabs: stored as v2beta1. */
+  saveV2(uid: string, title: string, folderUid?: string, options: { conversionFails?: boolean } = {}): void {
+    this.save(uid, uiDashboard(title), folderUid, {
+      stored: "v2beta1",
+      ...(options.conversionFails ? { conversionFails: true } : {}),
+    });
+    const saved = this.dashboards.get(uid);
+    if (saved) {
+      saved.v2spec = v2Spec(title);
+    }
   }
 
   get url(): string {
@@ -150,7 +210,45 @@ class FakeGrafana {
     }
 
     if (req.method === "GET" && url.pathname === "/api/folders") {
-      send(200, JSON.stringify(page(this.folders.map(({ id, uid, title }) => ({ id, uid, title })))));
+      // Without parentUid, Grafana lists the folders at the root.
+      const root = this.folders.filter((f) => f.parentUid === undefined);
+      send(200, JSON.stringify(page(root.map(({ id, uid, title }) => ({ id, uid, title })))));
+      return;
+    }
+
+    const folderByUid = /^\/api\/folders\/([^/]+)$/.exec(url.pathname);
+    if (req.method === "GET" && folderByUid?.[1]) {
+      const folder = this.folder(decodeURIComponent(folderByUid[1]));
+      if (!folder) {
+        send(404, errorBody(404, "folder not found", "folder.notFound"));
+        return;
+      }
+      send(200, JSON.stringify({ ...folder, url: `/dashboards/f/${folder.uid}/`, canSave: true }));
+      return;
+    }
+
+    if (req.method === "GET" && url.pathname === "/api/org") {
+      send(200, JSON.stringify({ id: 1, name: "Main Org.", address: {} }));
+      return;
+    }
+
+    if (req.method === "GET" && url.pathname === "/apis") {
+      if (this.apis === "absent") {
+        send(404, JSON.stringify({ message: "Not found" }));
+      } else if (this.apis === "broken") {
+        send(500, errorBody(500, "Internal Server Error", "api.internal"));
+      } else {
+        send(200, JSON.stringify(apiGroupList()));
+      }
+      return;
+    }
+
+    const resource =
+      /^\/apis\/dashboard\.grafana\.app\/([^/]+)\/namespaces\/([^/]+)\/dashboards\/([^/]+)$/.exec(
+        url.pathname,
+      );
+    if (req.method === "GET" && resource?.[1] && resource[2] && resource[3] && this.apis === "resource") {
+      this.serveResource(resource[1], decodeURIComponent(resource[2]), decodeURIComponent(resource[3]), send);
       return;
     }
 
@@ -162,11 +260,17 @@ class FakeGrafana {
         send(404, errorBody(404, "Dashboard not found", "dashboards.notFound"));
         return;
       }
+      if (d.stored.startsWith("v2") && this.legacyV2 === "406" && !this.legacyOverride.has(uid)) {
+        // pkg/api/dashboard.go GetDashboard: "v2 is not supported in /api"
+        const apiPath = `/apis/dashboard.grafana.app/${d.stored}/namespaces/default/dashboards/${uid}`;
+        send(406, JSON.stringify({ message: `dashboard api version not supported, use ${apiPath} instead` }));
+        return;
+      }
       const folder = this.folder(d.folderUid);
       send(
         200,
         JSON.stringify({
-          dashboard: d.model,
+          dashboard: this.legacyOverride.get(uid) ?? d.model,
           meta: {
             type: "db",
             canSave: true,
@@ -197,6 +301,163 @@ class FakeGrafana {
     }
     send(404, errorBody(404, "Not found", "api.notFound"));
   }
+
+  /** GET /apis/dashboard.grafana.app/<version>/namespaces/<ns>/dashboards/<uid>. */
+  private serveResource(
+    version: string,
+    namespace: string,
+    uid: string,
+    send: (status: number, body: string) => void,
+  ): void {
+    const d = this.dashboards.get(uid);
+    if (!d || namespace !== "default" || !SERVED_VERSIONS.includes(version)) {
+      send(404, statusBody(404, "NotFound", `dashboards.dashboard.grafana.app "${uid}" not found`, uid));
+      return;
+    }
+    // The resource API keeps id, uid and version in metadata, not in the spec.
+    const classicSpec: Record<string, unknown> = { ...d.model };
+    const { id, version: generation } = d.model;
+    for (const key of ["id", "uid", "version"]) {
+      delete classicSpec[key];
+    }
+    const folder = this.folder(d.folderUid);
+    const object = (spec: Record<string, unknown>, status: Record<string, unknown>): string =>
+      JSON.stringify({
+        kind: "Dashboard",
+        apiVersion: `dashboard.grafana.app/${version}`,
+        metadata: {
+          name: uid,
+          namespace,
+          uid: `8f0c1c64-5a4e-4c55-9d1e-${String(id).padStart(12, "0")}`,
+          resourceVersion: String(1762000000000000 + Number(generation)),
+          generation,
+          creationTimestamp: "2026-11-01T10:00:00Z",
+          labels: { "grafana.app/deprecatedInternalID": String(id) },
+          annotations: {
+            "grafana.app/createdBy": "user:admin",
+            "grafana.app/updatedBy": "user:admin",
+            "grafana.app/updatedTimestamp": "2026-11-02T10:00:00Z",
+            ...(folder ? { "grafana.app/folder": folder.uid } : {}),
+          },
+        },
+        spec,
+        status,
+      });
+    const conversion = {
+      conversion: {
+        failed: d.conversionFails ?? false,
+        storedVersion: d.stored,
+        error: d.conversionFails ? `conversion from ${d.stored} to ${version} failed` : "",
+      },
+    };
+    if (version === d.stored) {
+      send(200, object(d.v2spec ?? classicSpec, {}));
+    } else if (d.stored.startsWith("v2") && CLASSIC_VERSIONS.includes(version)) {
+      // Down-converted: the classic model without the v2 layout, or an empty spec if that failed.
+      send(200, object(d.conversionFails ? {} : classicSpec, conversion));
+    } else if (CLASSIC_VERSIONS.includes(d.stored) && CLASSIC_VERSIONS.includes(version)) {
+      // A v0 dashboard whose conversion failed still carries the stored model.
+      send(200, object(classicSpec, conversion));
+    } else {
+      send(500, statusBody(500, "InternalError", `the fake does not convert ${d.stored} to ${version}`));
+    }
+  }
+}
+
+/** GET /apis on Grafana 12/13: the API groups (abridged to two). */
+function apiGroupList(): Record<string, unknown> {
+  const group = (name: string, versions: string[], preferred: string): Record<string, unknown> => ({
+    name,
+    versions: versions.map((version) => ({ groupVersion: `${name}/${version}`, version })),
+    preferredVersion: { groupVersion: `${name}/${preferred}`, version: preferred },
+  });
+  return {
+    kind: "APIGroupList",
+    apiVersion: "v1",
+    groups: [
+      group("dashboard.grafana.app", SERVED_VERSIONS, "v1beta1"),
+      group("folder.grafana.app", ["v1beta1"], "v1beta1"),
+    ],
+  };
+}
+
+/** The native spec of a dashboard built in Grafana 13's editor with tabs and an auto grid (v2beta1). */
+function v2Spec(title: string): Record<string, unknown> {
+  return {
+    title,
+    tags: ["team"],
+    editable: true,
+    cursorSync: "Off",
+    liveNow: false,
+    preload: false,
+    links: [],
+    annotations: [],
+    elements: {
+      "panel-2": {
+        kind: "Panel",
+        spec: {
+          id: 2,
+          title: "RPS",
+          description: "",
+          links: [],
+          data: {
+            kind: "QueryGroup",
+            spec: {
+              queries: [
+                {
+                  kind: "PanelQuery",
+                  spec: {
+                    refId: "A",
+                    hidden: false,
+                    query: {
+                      kind: "DataQuery",
+                      group: "prometheus",
+                      version: "v0",
+                      datasource: { name: "prometheus" },
+                      spec: { expr: "sum(rate(k6_http_reqs_total[1m]))" },
+                    },
+                  },
+                },
+              ],
+              transformations: [],
+              queryOptions: {},
+            },
+          },
+          vizConfig: { kind: "VizConfig", group: "timeseries", version: "13.0.1", spec: { options: {} } },
+        },
+      },
+    },
+    layout: {
+      kind: "TabsLayout",
+      spec: {
+        tabs: [
+          {
+            kind: "TabsLayoutTab",
+            spec: {
+              title: "Overview",
+              layout: {
+                kind: "AutoGridLayout",
+                spec: {
+                  maxColumnCount: 3,
+                  columnWidthMode: "standard",
+                  rowHeightMode: "standard",
+                  fillScreen: false,
+                  items: [
+                    {
+                      kind: "AutoGridLayoutItem",
+                      spec: { element: { kind: "ElementReference", name: "panel-2" } },
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        ],
+      },
+    },
+    timeSettings: { timezone: "browser", from: "now-1h", to: "now", autoRefresh: "", hideTimepicker: false },
+    variables: [],
+  };
 }
 
 /** A dashboard as the Grafana UI saves it: volatile fields, legacy and foreign datasource refs. */
@@ -352,6 +613,18 @@ describe("paths", () => {
   });
 });
 
+describe("dashboard API versions and namespaces", () => {
+  it("tells the v2 schema from the classic versions", () => {
+    expect(["v2alpha1", "v2beta1", "v2", "v3alpha1", "v10"].every(isV2Version)).toBe(true);
+    expect(["v0alpha1", "v1beta1", "v1", "", "latest"].some(isV2Version)).toBe(false);
+  });
+
+  it("maps organizations to namespaces as on-prem Grafana does", () => {
+    expect(orgNamespace(1)).toBe("default");
+    expect(orgNamespace(12)).toBe("org-12");
+  });
+});
+
 describe("planExport", () => {
   const content = serializeDashboard({ uid: "u1", title: "One" });
   const dashboards = [{ uid: "u1", title: "One", relPath: "team-a/u1.json", content }];
@@ -452,11 +725,174 @@ describe("exportDashboards against an HTTP server speaking Grafana's API", () =>
       "load-tests/team-http.json",
       "sre-on-call/team-slo.json",
     ]);
-    // Only the documented endpoints were used.
-    expect(grafana.requests.every((r) => /^GET \/api\/(search|folders|dashboards\/uid\/)/.test(r))).toBe(
-      true,
-    );
+    // Only documented endpoints were used, and dashboards were read through the resource API.
+    const documented =
+      /^GET \/(api\/(search|folders|org)\b|apis$|apis\/dashboard\.grafana\.app\/v1beta1\/namespaces\/default\/dashboards\/)/;
+    expect(grafana.requests.filter((r) => !documented.test(r))).toEqual([]);
     expect(grafana.requests).toContain("GET /api/search?type=dash-db&limit=5000&page=1");
+    expect(grafana.requests).toContain(
+      "GET /apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards/team-http",
+    );
+    expect(result.refused).toEqual([]);
+  });
+
+  it("reads through the resource API of Grafana 12+, never the classic endpoint, to the same files", async () => {
+    grafana.apis = "absent"; // Grafana before 12: GET /apis is 404, dashboards come from the classic endpoint
+    const legacy = await exportDashboards(options());
+    expect(legacy.created).toHaveLength(3);
+    expect(grafana.requests).toContain("GET /apis");
+    expect(grafana.requests).toContain("GET /api/dashboards/uid/team-http");
+    const before = snapshot();
+
+    grafana.apis = "resource";
+    grafana.requests.length = 0;
+    const resource = await exportDashboards(options());
+    expect([...resource.created, ...resource.updated, ...resource.removed]).toEqual([]);
+    expect(resource.manifestWritten).toBe(false);
+    expect(snapshot()).toEqual(before);
+    expect(grafana.requests).toEqual(
+      expect.arrayContaining([
+        "GET /apis",
+        "GET /api/org",
+        "GET /apis/dashboard.grafana.app/v1beta1/namespaces/default/dashboards/team-http",
+      ]),
+    );
+    expect(grafana.requests.filter((r) => r.startsWith("GET /api/dashboards/"))).toEqual([]);
+    expect(grafana.requests.filter((r) => r === "GET /apis")).toHaveLength(1); // found once per export
+  });
+
+  it("exports a dashboard stored as v0alpha1 from its stored model, even when conversion to v1 failed", async () => {
+    grafana.save("home-ops", uiDashboard("Ops home", { schemaVersion: 12 }), undefined, {
+      stored: "v0alpha1",
+      conversionFails: true,
+    });
+    const result = await exportDashboards(options());
+    expect(result.created).toContain("home-ops.json");
+    expect(result.refused).toEqual([]);
+    const written = JSON.parse(fs.readFileSync(path.join(outDir, "home-ops.json"), "utf8"));
+    expect(written).toMatchObject({ uid: "home-ops", title: "Ops home", schemaVersion: 12 });
+  });
+
+  it("refuses dashboards stored in the v2 schema, naming uid, title and what to do, and exports the rest", async () => {
+    // Even an endpoint that would hand out the lossy classic conversion is never asked.
+    grafana.legacyV2 = "down-convert";
+    grafana.saveV2("team-tabs", "Checkout (tabs)", "fA1b2");
+    grafana.saveV2("team-broken", "Broken conversion", undefined, { conversionFails: true });
+
+    const result = await exportDashboards(options());
+    expect([...result.created].sort()).toEqual([
+      "home-ops.json",
+      "load-tests/team-http.json",
+      "sre-on-call/team-slo.json",
+    ]);
+    expect(result.refused.map((r) => [r.uid, r.title, r.storedVersion, r.layout, r.existingFile])).toEqual([
+      ["team-broken", "Broken conversion", "v2beta1", "TabsLayout", undefined],
+      ["team-tabs", "Checkout (tabs)", "v2beta1", "TabsLayout", undefined],
+    ]);
+    const message = result.refused[1]?.message ?? "";
+    expect(message).toMatch(
+      /^Dashboard "Checkout \(tabs\)" \(uid team-tabs\) is stored in Grafana's v2 dashboard schema \(dashboard\.grafana\.app\/v2beta1, layout TabsLayout; .*status\.conversion\.storedVersion v2beta1\)\. Not exported: /,
+    );
+    expect(message).toContain("drops the v2-only layout");
+    expect(message).toContain("`npm run backup`");
+    expect(message).toContain('"Dashboards in the v2 schema" in docs/OPERATIONS.md');
+    expect(result.refused[0]?.message).toContain("(conversion failed)");
+    // Nothing of them on disk or in the manifest.
+    expect(fs.existsSync(path.join(outDir, "load-tests/team-tabs.json"))).toBe(false);
+    expect(fs.existsSync(path.join(outDir, "team-broken.json"))).toBe(false);
+    expect(fs.readFileSync(path.join(outDir, MANIFEST_FILE), "utf8")).not.toMatch(/team-tabs|team-broken/);
+    // Read natively at the stored version for the title and layout; the classic endpoint never.
+    expect(grafana.requests).toContain(
+      "GET /apis/dashboard.grafana.app/v2beta1/namespaces/default/dashboards/team-tabs",
+    );
+    expect(grafana.requests.filter((r) => r.startsWith("GET /api/dashboards/"))).toEqual([]);
+
+    // Selected by uid: the same refusal, title from the resource (there is no search).
+    const selected = await exportDashboards(options({ uids: ["team-tabs"] }));
+    expect(selected.created).toEqual([]);
+    expect(selected.refused.map((r) => r.title)).toEqual(["Checkout (tabs)"]);
+  });
+
+  it("leaves the file of a dashboard saved as v2 since its last export, and says so", async () => {
+    await exportDashboards(options());
+    const before = snapshot();
+    grafana.saveV2("team-http", "HTTP overview", "fA1b2"); // saved again in Grafana 13's editor, with tabs
+
+    const result = await exportDashboards(options());
+    expect(result.refused.map((r) => [r.uid, r.existingFile])).toEqual([
+      ["team-http", "load-tests/team-http.json"],
+    ]);
+    expect(result.refused[0]?.message).toContain(
+      `${path.join(outDir, "load-tests/team-http.json")} holds an older classic copy and was left as it is`,
+    );
+    expect(result.stale).toEqual([]);
+    expect([...result.created, ...result.updated, ...result.removed]).toEqual([]);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it("on Grafana before 12 (GET /apis 404) refuses a dashboard answered with HTTP 406 or a v2 body, and exports the rest", async () => {
+    grafana.apis = "absent";
+    grafana.saveV2("team-tabs", "Checkout (tabs)", "fA1b2"); // the classic endpoint answers 406
+    grafana.save("team-res", uiDashboard("Resource shaped"));
+    grafana.legacyOverride.set("team-res", {
+      apiVersion: "dashboard.grafana.app/v2beta1",
+      kind: "Dashboard",
+      metadata: { name: "team-res" },
+      spec: v2Spec("Resource shaped"),
+    });
+    grafana.save("team-bare", uiDashboard("Bare v2 spec"));
+    grafana.legacyOverride.set("team-bare", v2Spec("Bare v2 spec"));
+    // A classic model in a V1 resource wrapper is unwrapped, not refused.
+    grafana.save("team-wrapped", uiDashboard("Wrapped classic"));
+    grafana.legacyOverride.set("team-wrapped", {
+      apiVersion: "dashboard.grafana.app/v1beta1",
+      kind: "Dashboard",
+      metadata: { name: "team-wrapped" },
+      spec: uiDashboard("Wrapped classic"),
+    });
+
+    const result = await exportDashboards(options());
+    expect([...result.created].sort()).toEqual([
+      "home-ops.json",
+      "load-tests/team-http.json",
+      "sre-on-call/team-slo.json",
+      "team-wrapped.json",
+    ]);
+    expect(JSON.parse(fs.readFileSync(path.join(outDir, "team-wrapped.json"), "utf8"))).toMatchObject({
+      uid: "team-wrapped",
+      title: "Wrapped classic",
+    });
+    expect(result.refused.map((r) => [r.uid, r.title, r.storedVersion])).toEqual([
+      ["team-bare", "Bare v2 spec", undefined],
+      ["team-res", "Resource shaped", "v2beta1"],
+      ["team-tabs", "Checkout (tabs)", "v2beta1"],
+    ]);
+    expect(result.refused[2]?.message).toContain(
+      'GET /api/dashboards/uid/team-tabs answered HTTP 406 ("dashboard api version not supported, use ' +
+        '/apis/dashboard.grafana.app/v2beta1/namespaces/default/dashboards/team-tabs instead")',
+    );
+    expect(result.refused[1]?.message).toContain(
+      "returned a Dashboard resource (dashboard.grafana.app/v2beta1)",
+    );
+    expect(result.refused[0]?.message).toContain('returned a body with v2 "elements"/"layout"');
+    expect(grafana.requests.filter((r) => r.startsWith("GET /apis/"))).toEqual([]);
+  });
+
+  it("stops, writing nothing, when GET /apis fails rather than falling back to the classic endpoint", async () => {
+    grafana.apis = "broken";
+    await expect(exportDashboards(options())).rejects.toThrow(
+      new RegExp(`GET /apis at ${grafana.url.replace(/\./g, "\\.")} failed with HTTP 500`),
+    );
+    expect(fs.existsSync(outDir)).toBe(false);
+    expect(grafana.requests.filter((r) => r.startsWith("GET /api/dashboards/"))).toEqual([]);
+  });
+
+  it("names the folder of a dashboard in a nested folder with GET /api/folders/:uid", async () => {
+    grafana.addFolder("fE5f6", "Checkout Team", "fA1b2");
+    grafana.save("team-nested", uiDashboard("Nested"), "fE5f6");
+    const result = await exportDashboards(options({ uids: ["team-nested"] }));
+    expect(result.created).toEqual(["checkout-team/team-nested.json"]);
+    expect(grafana.requests).toContain("GET /api/folders/fE5f6");
   });
 
   it("writes nothing on a second run, even after Grafana bumped version and pluginVersion", async () => {
@@ -617,6 +1053,25 @@ describe("exportDashboards against an HTTP server speaking Grafana's API", () =>
     const usage = await run(["--bogus"]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/Usage: npm run dashboards:export/);
+
+    grafana.saveV2("team-tabs", "Checkout (tabs)", "fA1b2");
+    const refused = await run([
+      "--url",
+      grafana.url,
+      "--user",
+      USER,
+      "--password",
+      PASSWORD,
+      "--out",
+      outDir,
+    ]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(
+      /^refused {3}team-tabs: Dashboard "Checkout \(tabs\)" \(uid team-tabs\) is stored/m,
+    );
+    expect(refused.stdout).toMatch(
+      /^No changes; 3 unchanged; .*; 1 dashboard\(s\) in the v2 schema not exported \(team-tabs\)/m,
+    );
   }, 60_000);
 });
 

@@ -4,8 +4,11 @@
  * dashboard provider (foldersFromFilesStructure: true).
  *
  * Pure parts (normalisation, paths, the export plan) are separate from I/O (the HTTP client and
- * applying a plan to disk) so each can be tested on its own. The HTTP client uses Grafana's
- * documented legacy API: GET /api/search?type=dash-db, GET /api/dashboards/uid/:uid, GET /api/folders.
+ * applying a plan to disk) so each can be tested on its own. The HTTP client lists with Grafana's
+ * documented API (GET /api/search?type=dash-db, GET /api/folders) and reads each dashboard through
+ * the dashboard resource API of Grafana 12+ (GET /apis/dashboard.grafana.app/<version>/namespaces/
+ * <ns>/dashboards/<uid>), or GET /api/dashboards/uid/:uid on older Grafana. Dashboards stored in
+ * the v2 schema are refused rather than written degraded: see "How dashboards are read" below.
  */
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
@@ -448,15 +451,57 @@ export function applyPlan(
 // Grafana HTTP client
 // ---------------------------------------------------------------------------------------------
 
+/*
+ * How dashboards are read, and why a dashboard stored in the v2 schema is refused.
+ *
+ * Since Grafana 12 a dashboard is a resource of the Kubernetes-style API group
+ * dashboard.grafana.app, stored in the version it was saved in: v0alpha1/v1beta1/v1 hold the
+ * classic JSON model, v2alpha1/v2beta1/v2 the v2 schema (elements + layout: tabs, rows, auto grid,
+ * conditional rendering). Grafana 13 turns dynamic dashboards on by default, so dashboards saved
+ * in its editor can be stored as v2. Reading one through another version converts it, and
+ * `status.conversion` says so: `storedVersion` (always set when a conversion happened, even when
+ * it succeeded) and `failed`/`error`. The classic endpoint GET /api/dashboards/uid/:uid gives no
+ * such signal: for a v2 dashboard it answers HTTP 406 ("dashboard api version not supported, use
+ * /apis/dashboard.grafana.app/<version>/namespaces/<ns>/dashboards/<uid> instead"), or, where it
+ * converts, returns classic JSON without the v2-only layout. That is why this client reads each
+ * dashboard through the resource API (classic version v1, else v1beta1; namespace `default` for
+ * org 1, `org-<id>` otherwise) and looks at `status.conversion.storedVersion`:
+ *
+ * - stored as v0/v1 (or no conversion happened): `spec` is the classic model, exported as before.
+ *   A failed conversion of a v0 dashboard still carries the stored model; a failed one from another
+ *   v1 version is read again at the stored version.
+ * - stored as v2: refused, named with its title, stored version and layout (read natively at the
+ *   stored version), and the rest of the export goes on. Writing it either way would hurt: the
+ *   down-converted classic JSON drops the v2 layout, and the team provider (allowUiUpdates) would
+ *   load that poorer copy over the dashboard in Grafana as soon as the file changes; and the v2
+ *   resource itself does not load through Grafana 13.0's file provisioning. Grafana merged v2
+ *   support for file provisioning in Kubernetes-resource form (grafana/grafana#113620), but on
+ *   13.0.x users report v2 files failing with "dashboard appears to be in v2 format" and "no kind
+ *   "Dashboard" is registered for version dashboard.grafana.app/v2" (grafana/grafana#122663,
+ *   #123607, #126641, #127928), with an emptied dashboard in one report. A file the provider
+ *   cannot load is not a backup of the dashboard, so none is written.
+ *
+ * Grafana older than 12 (no dashboard.grafana.app v1beta1/v1 in GET /apis, or /apis answers 404)
+ * cannot hold v2 dashboards, and is read through the classic endpoint as before. There an HTTP 406,
+ * or a body in the resource or v2 shape, still refuses that one dashboard instead of the export.
+ * Anything else from GET /apis (an error, a page that is not an API list) stops the export rather
+ * than falling back to the endpoint that may silently down-convert.
+ *
+ * The same approach: grafana/mcp-grafana#937 (read v1beta1, re-read at a v2 storedVersion) and
+ * Grafana's own export job (pkg/registry/apis/provisioning/jobs/export, "conversion shim").
+ */
+
 /** Why a request to Grafana failed; the message says what to do about it. */
 export type GrafanaErrorKind =
-  "unauthorized" | "forbidden" | "not-found" | "unreachable" | "http" | "invalid-response";
+  "unauthorized" | "forbidden" | "not-found" | "not-acceptable" | "unreachable" | "http" | "invalid-response";
 
 export class GrafanaApiError extends Error {
   constructor(
     message: string,
     readonly kind: GrafanaErrorKind,
     readonly status?: number,
+    /** Grafana's own error message, when it sent one. */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = "GrafanaApiError";
@@ -483,23 +528,50 @@ export interface SearchHit {
   readonly folderTitle?: string;
 }
 
-/** An entry of GET /api/folders. */
+/** An entry of GET /api/folders, or GET /api/folders/:uid. */
 export interface FolderSummary {
   readonly uid: string;
   readonly title: string;
   readonly parentUid?: string;
 }
 
-/** GET /api/dashboards/uid/:uid. */
-export interface DashboardWithMeta {
+/** The API group of dashboards in Grafana 12 and later. */
+export const DASHBOARD_API_GROUP = "dashboard.grafana.app";
+
+/** Versions of DASHBOARD_API_GROUP whose `spec` is the classic model, preferred first. */
+const CLASSIC_READ_VERSIONS = ["v1", "v1beta1"];
+
+/** How this Grafana serves dashboards. */
+export type DashboardApi =
+  | { readonly kind: "resource"; readonly version: string; readonly namespace: string }
+  | { readonly kind: "legacy" };
+
+/** A dashboard in the classic JSON model, ready to be normalised. */
+export interface ClassicDashboard {
+  readonly schema: "classic";
+  readonly uid: string;
   readonly dashboard: Record<string, unknown>;
-  readonly meta: {
-    readonly folderUid?: string;
-    readonly folderTitle?: string;
-    readonly provisioned?: boolean;
-    readonly [key: string]: unknown;
-  };
+  readonly folderUid?: string;
+  readonly folderTitle?: string;
+  /** The version it was stored in (e.g. v1beta1, v0alpha1); undefined through the classic endpoint. */
+  readonly storedVersion?: string;
 }
+
+/** A dashboard stored in the v2 schema, which this export does not write (see above). */
+export interface V2Dashboard {
+  readonly schema: "v2";
+  readonly uid: string;
+  readonly title?: string;
+  /** e.g. v2beta1, when Grafana said which. */
+  readonly storedVersion?: string;
+  /** The top-level layout kind, e.g. TabsLayout, when the native resource was read. */
+  readonly layout?: string;
+  readonly folderUid?: string;
+  /** How it was recognised, for the message. */
+  readonly evidence: string;
+}
+
+export type FetchedDashboard = ClassicDashboard | V2Dashboard;
 
 /** Network errors that mean "nothing answered at that address". */
 const UNREACHABLE_CODES = new Set([
@@ -512,8 +584,36 @@ const UNREACHABLE_CODES = new Set([
   "ETIMEDOUT",
 ]);
 
+/** The Kubernetes namespace of a Grafana organization on-prem (Grafana's OrgNamespaceFormatter). */
+export function orgNamespace(orgId: number): string {
+  return orgId === 1 ? "default" : `org-${orgId}`;
+}
+
+/** Whether an API version of DASHBOARD_API_GROUP is the v2 schema or later (v2alpha1, v2beta1, v2, v3...). */
+export function isV2Version(version: string): boolean {
+  const major = /^v(\d+)/.exec(version)?.[1];
+  return major !== undefined && Number(major) >= 2;
+}
+
+/** Whether a dashboard body has the shape of the v2 schema rather than the classic model. */
+function looksLikeV2Spec(body: Record<string, unknown>): boolean {
+  return isObject(body.elements) || (isObject(body.layout) && typeof body.layout.kind === "string");
+}
+
+function nestedString(value: unknown, ...keys: string[]): string | undefined {
+  let current: unknown = value;
+  for (const key of keys) {
+    if (!isObject(current)) {
+      return undefined;
+    }
+    current = current[key];
+  }
+  return typeof current === "string" && current !== "" ? current : undefined;
+}
+
 export class GrafanaClient {
   private readonly base: URL;
+  private api?: Promise<DashboardApi>;
 
   constructor(private readonly conn: GrafanaConnection) {
     let base: URL;
@@ -571,7 +671,7 @@ export class GrafanaClient {
     }
   }
 
-  /** Folders visible to the user at the root level (nested folders come from dashboard meta). */
+  /** Folders visible to the user at the root level (nested ones: getFolder). */
   async listFolders(): Promise<FolderSummary[]> {
     const limit = Math.min(this.conn.pageSize ?? 1000, 1000);
     const folders: FolderSummary[] = [];
@@ -595,20 +695,205 @@ export class GrafanaClient {
     }
   }
 
-  /** One dashboard with its metadata; a missing uid is a `not-found` error naming it. */
-  async getDashboard(uid: string): Promise<DashboardWithMeta> {
-    const body = await this.getJson(`api/dashboards/uid/${encodeURIComponent(uid)}`, `dashboard ${uid}`, uid);
+  /** One folder by uid (GET /api/folders/:uid); undefined if it is gone or hidden from the user. */
+  async getFolder(uid: string): Promise<FolderSummary | undefined> {
+    let body: unknown;
+    try {
+      body = await this.getJson(`api/folders/${encodeURIComponent(uid)}`, `folder ${uid}`);
+    } catch (err) {
+      if (err instanceof GrafanaApiError && (err.status === 404 || err.status === 403)) {
+        return undefined;
+      }
+      throw err;
+    }
+    return isObject(body) && typeof body.title === "string" ? { uid, title: body.title } : undefined;
+  }
+
+  /**
+   * Which API serves dashboards, found once per client: the dashboard resource API when GET /apis
+   * lists a classic version (v1, v1beta1) of dashboard.grafana.app, the classic endpoint when /apis
+   * answers 404 or lacks those versions. Any other answer is an error (see the note above).
+   */
+  dashboardApi(): Promise<DashboardApi> {
+    this.api ??= this.detectDashboardApi();
+    return this.api;
+  }
+
+  private async detectDashboardApi(): Promise<DashboardApi> {
+    const { status, body } = await this.request(new URL("apis", this.base));
+    if (status === 404) {
+      return { kind: "legacy" };
+    }
+    const list = this.parseOrThrow(status, body, "apis", "the API list");
+    if (!isObject(list) || !Array.isArray(list.groups)) {
+      throw this.invalid("GET /apis", "an APIGroupList");
+    }
+    const group = list.groups.find((g) => isObject(g) && g.name === DASHBOARD_API_GROUP);
+    const served =
+      isObject(group) && Array.isArray(group.versions)
+        ? group.versions.map((v) => (isObject(v) && typeof v.version === "string" ? v.version : ""))
+        : [];
+    const version = CLASSIC_READ_VERSIONS.find((v) => served.includes(v));
+    if (version === undefined) {
+      return { kind: "legacy" };
+    }
+    const org = await this.getJson("api/org", "the current organization");
+    if (!isObject(org) || typeof org.id !== "number") {
+      throw this.invalid("GET /api/org", "an organization with an id");
+    }
+    return { kind: "resource", version, namespace: orgNamespace(org.id) };
+  }
+
+  /**
+   * One dashboard: its classic model, or a V2Dashboard if it is stored in the v2 schema. A missing
+   * uid is a `not-found` error naming it.
+   */
+  async getDashboard(uid: string): Promise<FetchedDashboard> {
+    const api = await this.dashboardApi();
+    return api.kind === "resource" ? this.getDashboardResource(uid, api) : this.getDashboardLegacy(uid);
+  }
+
+  private resourcePath(api: { version: string; namespace: string }, version: string, uid: string): string {
+    return (
+      `apis/${DASHBOARD_API_GROUP}/${encodeURIComponent(version)}/namespaces/` +
+      `${encodeURIComponent(api.namespace)}/dashboards/${encodeURIComponent(uid)}`
+    );
+  }
+
+  private async getResource(
+    api: { version: string; namespace: string },
+    version: string,
+    uid: string,
+  ): Promise<Record<string, unknown> & { spec: Record<string, unknown> }> {
+    const relative = this.resourcePath(api, version, uid);
+    const body = await this.getJson(relative, `dashboard ${uid}`, uid);
+    if (!isObject(body) || !isObject(body.spec)) {
+      throw this.invalid(`GET /${relative}`, "a dashboard resource with a spec");
+    }
+    return body as Record<string, unknown> & { spec: Record<string, unknown> };
+  }
+
+  private async getDashboardResource(
+    uid: string,
+    api: { version: string; namespace: string },
+  ): Promise<FetchedDashboard> {
+    const resource = await this.getResource(api, api.version, uid);
+    const folderUid = nestedString(resource, "metadata", "annotations", "grafana.app/folder");
+    const storedVersion = nestedString(resource, "status", "conversion", "storedVersion");
+    const failed =
+      isObject(resource.status) && isObject(resource.status.conversion)
+        ? resource.status.conversion.failed === true
+        : false;
+    const folder = folderUid !== undefined ? { folderUid } : {};
+
+    if (storedVersion !== undefined && isV2Version(storedVersion)) {
+      // Read it as stored, for the title and layout the message names; the down-converted spec
+      // may lack them when the conversion failed.
+      let native: Record<string, unknown> | undefined;
+      try {
+        native = (await this.getResource(api, storedVersion, uid)).spec;
+      } catch (err) {
+        if (!(err instanceof GrafanaApiError) || err.kind === "unauthorized" || err.kind === "unreachable") {
+          throw err;
+        }
+      }
+      const title = nestedString(native, "title") ?? nestedString(resource.spec, "title");
+      const layout = nestedString(native, "layout", "kind");
+      return {
+        schema: "v2",
+        uid,
+        storedVersion,
+        ...(title !== undefined ? { title } : {}),
+        ...(layout !== undefined ? { layout } : {}),
+        ...folder,
+        evidence:
+          `GET /apis/${DASHBOARD_API_GROUP}/${api.version}/.../dashboards/${uid} reports ` +
+          `status.conversion.storedVersion ${storedVersion}${failed ? " (conversion failed)" : ""}`,
+      };
+    }
+    if (looksLikeV2Spec(resource.spec)) {
+      const title = nestedString(resource.spec, "title");
+      return {
+        schema: "v2",
+        uid,
+        ...(title !== undefined ? { title } : {}),
+        ...folder,
+        evidence: `the ${api.version} spec has v2 "elements"/"layout"`,
+      };
+    }
+
+    let spec = resource.spec;
+    if (
+      failed &&
+      storedVersion !== undefined &&
+      !storedVersion.startsWith("v0") &&
+      storedVersion !== api.version
+    ) {
+      spec = (await this.getResource(api, storedVersion, uid)).spec;
+    }
+    return {
+      schema: "classic",
+      uid,
+      dashboard: spec,
+      storedVersion: storedVersion ?? api.version,
+      ...folder,
+    };
+  }
+
+  private async getDashboardLegacy(uid: string): Promise<FetchedDashboard> {
+    const relative = `api/dashboards/uid/${encodeURIComponent(uid)}`;
+    let body: unknown;
+    try {
+      body = await this.getJson(relative, `dashboard ${uid}`, uid);
+    } catch (err) {
+      if (err instanceof GrafanaApiError && err.kind === "not-acceptable") {
+        // Grafana's GetDashboard: "dashboard api version not supported, use /apis/<group>/<version>/..."
+        const storedVersion = new RegExp(
+          `/apis/${DASHBOARD_API_GROUP.replace(/\./g, "\\.")}/([^/\\s]+)/`,
+        ).exec(err.detail ?? "")?.[1];
+        return {
+          schema: "v2",
+          uid,
+          ...(storedVersion !== undefined ? { storedVersion } : {}),
+          evidence: `GET /${relative} answered HTTP 406${err.detail ? ` ("${err.detail}")` : ""}`,
+        };
+      }
+      throw err;
+    }
     if (!isObject(body) || !isObject(body.dashboard)) {
-      throw this.invalid(`GET /api/dashboards/uid/${uid}`, "an object with a dashboard");
+      throw this.invalid(`GET /${relative}`, "an object with a dashboard");
     }
-    if (body.dashboard.apiVersion !== undefined && body.dashboard.kind !== undefined) {
-      throw new GrafanaApiError(
-        `Dashboard ${uid} came back as a ${String(body.dashboard.kind)} resource (${String(body.dashboard.apiVersion)}), ` +
-          "not the classic JSON model this export writes. Save it once in the classic dashboard editor.",
-        "invalid-response",
-      );
+    const meta = isObject(body.meta) ? body.meta : {};
+    const folderUid =
+      typeof meta.folderUid === "string" && meta.folderUid !== "" ? meta.folderUid : undefined;
+    // A resource-shaped body ({apiVersion, kind, metadata, spec}) carries the model in `spec`.
+    const wrapper =
+      typeof body.dashboard.apiVersion === "string" && body.dashboard.kind !== undefined
+        ? { apiVersion: body.dashboard.apiVersion, kind: String(body.dashboard.kind) }
+        : undefined;
+    const dashboard = wrapper && isObject(body.dashboard.spec) ? body.dashboard.spec : body.dashboard;
+    const wrappedVersion = wrapper?.apiVersion.split("/").pop();
+    if ((wrappedVersion !== undefined && isV2Version(wrappedVersion)) || looksLikeV2Spec(dashboard)) {
+      const title = nestedString(dashboard, "title");
+      return {
+        schema: "v2",
+        uid,
+        ...(title !== undefined ? { title } : {}),
+        ...(wrappedVersion !== undefined ? { storedVersion: wrappedVersion } : {}),
+        ...(folderUid !== undefined ? { folderUid } : {}),
+        evidence: wrapper
+          ? `GET /${relative} returned a ${wrapper.kind} resource (${wrapper.apiVersion})`
+          : `GET /${relative} returned a body with v2 "elements"/"layout"`,
+      };
     }
-    return { dashboard: body.dashboard, meta: isObject(body.meta) ? body.meta : {} };
+    return {
+      schema: "classic",
+      uid,
+      dashboard,
+      ...(wrappedVersion !== undefined ? { storedVersion: wrappedVersion } : {}),
+      ...(folderUid !== undefined ? { folderUid } : {}),
+      ...(typeof meta.folderTitle === "string" ? { folderTitle: meta.folderTitle } : {}),
+    };
   }
 
   private invalid(request: string, expected: string): GrafanaApiError {
@@ -621,15 +906,28 @@ export class GrafanaClient {
   private async getJson(relative: string, what: string, dashboardUid?: string): Promise<unknown> {
     const target = new URL(relative, this.base);
     const { status, body } = await this.request(target);
+    return this.parseOrThrow(status, body, relative, what, dashboardUid);
+  }
+
+  /** The JSON of a 200 answer, else the error that says what went wrong and what to do. */
+  private parseOrThrow(
+    status: number,
+    body: string,
+    relative: string,
+    what: string,
+    dashboardUid?: string,
+  ): unknown {
+    const pathname = new URL(relative, this.base).pathname;
     if (status === 200) {
       try {
         return JSON.parse(body) as unknown;
       } catch {
-        throw this.invalid(`GET ${target.pathname}`, "JSON");
+        throw this.invalid(`GET ${pathname}`, "JSON");
       }
     }
     const detail = grafanaMessage(body);
     const suffix = detail ? `: ${detail}` : "";
+    const withDetail = detail ? [detail] : [];
     if (status === 401) {
       throw new GrafanaApiError(
         `Grafana at ${this.url} rejected the credentials of user "${this.conn.user}" (HTTP 401${suffix}). ` +
@@ -637,6 +935,7 @@ export class GrafanaClient {
           "password is `npm run pulumi -- stack output grafanaAdminPassword --show-secrets`.",
         "unauthorized",
         status,
+        ...withDetail,
       );
     }
     if (status === 403) {
@@ -644,6 +943,7 @@ export class GrafanaClient {
         `User "${this.conn.user}" may not read ${what} in Grafana at ${this.url} (HTTP 403${suffix}).`,
         "forbidden",
         status,
+        ...withDetail,
       );
     }
     if (status === 404 && dashboardUid !== undefined) {
@@ -651,19 +951,30 @@ export class GrafanaClient {
         `Dashboard uid "${dashboardUid}" not found in Grafana at ${this.url} (HTTP 404${suffix}).`,
         "not-found",
         status,
+        ...withDetail,
+      );
+    }
+    if (status === 406) {
+      throw new GrafanaApiError(
+        `GET ${pathname} at ${this.url}: Grafana cannot give ${what} in the form this endpoint serves ` +
+          `(HTTP 406 Not Acceptable${suffix}).`,
+        "not-acceptable",
+        status,
+        ...withDetail,
       );
     }
     if (status >= 300 && status < 400) {
       throw new GrafanaApiError(
-        `GET ${target.pathname} at ${this.url} redirected (HTTP ${status}); check that --url is Grafana's root URL.`,
+        `GET ${pathname} at ${this.url} redirected (HTTP ${status}); check that --url is Grafana's root URL.`,
         "http",
         status,
       );
     }
     throw new GrafanaApiError(
-      `GET ${target.pathname} at ${this.url} failed with HTTP ${status}${suffix}.`,
+      `GET ${pathname} at ${this.url} failed with HTTP ${status}${suffix}.`,
       "http",
       status,
+      ...withDetail,
     );
   }
 
@@ -841,6 +1152,18 @@ export interface ExportOptions {
   readonly log?: (line: string) => void;
 }
 
+/** A dashboard the export did not write because it is stored in the v2 schema. */
+export interface RefusedDashboard {
+  readonly uid: string;
+  readonly title: string;
+  readonly storedVersion?: string;
+  readonly layout?: string;
+  /** This dashboard's file already in the team directory, left as it was. */
+  readonly existingFile?: string;
+  /** What happened and what to do, naming the dashboard. */
+  readonly message: string;
+}
+
 export interface ExportResult {
   readonly created: readonly string[];
   readonly updated: readonly string[];
@@ -848,6 +1171,8 @@ export interface ExportResult {
   readonly unchanged: readonly string[];
   readonly skippedGenerated: readonly string[];
   readonly stale: readonly string[];
+  /** Dashboards stored in the v2 schema: not written, the rest of the export went on. */
+  readonly refused: readonly RefusedDashboard[];
   readonly manifestWritten: boolean;
 }
 
@@ -866,9 +1191,32 @@ export class LocalEditsError extends Error {
   }
 }
 
+/** The message for a dashboard stored in the v2 schema: which one, why it was not written, what to do. */
+export function v2RefusalMessage(
+  dashboard: Pick<V2Dashboard, "uid" | "storedVersion" | "layout" | "evidence">,
+  title: string,
+  existingFile?: string,
+): string {
+  const stored = dashboard.storedVersion ? `${DASHBOARD_API_GROUP}/${dashboard.storedVersion}` : "v2";
+  const layout = dashboard.layout ? `, layout ${dashboard.layout}` : "";
+  return (
+    `Dashboard "${title}" (uid ${dashboard.uid}) is stored in Grafana's v2 dashboard schema ` +
+    `(${stored}${layout}; ${dashboard.evidence}). Not exported: the classic JSON Grafana converts it to ` +
+    "drops the v2-only layout (tabs, rows, auto grid, show/hide rules) and would be provisioned over the " +
+    "dashboard, and v2 files are reported to fail in Grafana 13.0's file provisioning. It stays in Grafana's " +
+    "database, on the retained volume (`npm run backup` covers it)." +
+    (existingFile
+      ? ` ${existingFile} holds an older classic copy and was left as it is: the next change to that file ` +
+        "would be provisioned over the v2 dashboard, so delete it if the dashboard now lives in Grafana only."
+      : "") +
+    ' To keep it in git, see "Dashboards in the v2 schema" in docs/OPERATIONS.md.'
+  );
+}
+
 /**
  * Fetches the dashboards, plans the files and writes them. Nothing is written unless the whole
- * fetch succeeded and no file edited locally is in the way (or `force`).
+ * fetch succeeded and no file edited locally is in the way (or `force`). Dashboards stored in the
+ * v2 schema are not written and are listed in `refused`; the others are exported.
  */
 export async function exportDashboards(options: ExportOptions): Promise<ExportResult> {
   const log = options.log ?? (() => undefined);
@@ -877,6 +1225,7 @@ export async function exportDashboards(options: ExportOptions): Promise<ExportRe
 
   let grafanaUids: Set<string> | undefined;
   let uids: string[];
+  const hits = new Map<string, SearchHit>();
   const skippedGenerated: string[] = [];
   if (selected) {
     const generated = selected.filter(isGeneratedUid);
@@ -888,10 +1237,11 @@ export async function exportDashboards(options: ExportOptions): Promise<ExportRe
     }
     uids = selected;
   } else {
-    const hits = await client.searchDashboards();
-    grafanaUids = new Set(hits.map((hit) => hit.uid));
+    const found = await client.searchDashboards();
+    grafanaUids = new Set(found.map((hit) => hit.uid));
     uids = [];
-    for (const hit of hits) {
+    for (const hit of found) {
+      hits.set(hit.uid, hit);
       if (isGeneratedUid(hit.uid) && !options.includeGenerated) {
         skippedGenerated.push(hit.uid);
       } else {
@@ -900,11 +1250,27 @@ export async function exportDashboards(options: ExportOptions): Promise<ExportRe
     }
   }
 
-  const folders = new Map((await client.listFolders()).map((folder) => [folder.uid, folder]));
+  const folders = new Map((await client.listFolders()).map((folder) => [folder.uid, folder.title]));
+  /** A folder's title: root folders from the list, nested ones from search or GET /api/folders/:uid. */
+  const folderTitle = async (dashboardUid: string, folderUid: string, given?: string): Promise<string> => {
+    const known = folders.get(folderUid) ?? given;
+    if (known !== undefined) {
+      return known;
+    }
+    const hit = hits.get(dashboardUid);
+    const title =
+      (hit?.folderUid === folderUid ? hit.folderTitle : undefined) ??
+      (await client.getFolder(folderUid))?.title;
+    folders.set(folderUid, title ?? "");
+    return title ?? "";
+  };
+
+  const existing = readExistingFiles(options.outDir);
   const dashboards: RenderedDashboard[] = [];
+  const refused: RefusedDashboard[] = [];
   const missing: string[] = [];
   for (const uid of uids) {
-    let fetched: DashboardWithMeta;
+    let fetched: FetchedDashboard;
     try {
       fetched = await client.getDashboard(uid);
     } catch (err) {
@@ -914,11 +1280,23 @@ export async function exportDashboards(options: ExportOptions): Promise<ExportRe
       }
       throw err;
     }
-    const folderUid = typeof fetched.meta.folderUid === "string" ? fetched.meta.folderUid : undefined;
-    const folderTitle = (folderUid ? folders.get(folderUid)?.title : undefined) ?? fetched.meta.folderTitle;
+    if (fetched.schema === "v2") {
+      const title = fetched.title ?? hits.get(uid)?.title ?? uid;
+      const existingFile = existing.find((file) => file.uid === uid)?.relPath;
+      const shownFile = existingFile !== undefined ? path.join(options.outDir, existingFile) : undefined;
+      refused.push({
+        uid,
+        title,
+        ...(fetched.storedVersion !== undefined ? { storedVersion: fetched.storedVersion } : {}),
+        ...(fetched.layout !== undefined ? { layout: fetched.layout } : {}),
+        ...(existingFile !== undefined ? { existingFile } : {}),
+        message: v2RefusalMessage(fetched, title, shownFile),
+      });
+      continue;
+    }
     const dashboard: Record<string, unknown> = { ...fetched.dashboard, uid };
-    const folder: FolderRef | undefined = folderUid
-      ? { uid: folderUid, title: folderTitle ?? "" }
+    const folder: FolderRef | undefined = fetched.folderUid
+      ? { uid: fetched.folderUid, title: await folderTitle(uid, fetched.folderUid, fetched.folderTitle) }
       : undefined;
     const relPath = dashboardRelPath(uid, folder);
     dashboards.push({
@@ -945,7 +1323,7 @@ export async function exportDashboards(options: ExportOptions): Promise<ExportRe
   const manifest = readManifest(options.outDir);
   const plan = planExport({
     dashboards,
-    existing: readExistingFiles(options.outDir),
+    existing,
     manifest: manifest.entries,
     force: options.force ?? false,
     ...(grafanaUids ? { grafanaUids } : {}),
@@ -964,6 +1342,7 @@ export async function exportDashboards(options: ExportOptions): Promise<ExportRe
     unchanged: plan.unchanged,
     skippedGenerated,
     stale: plan.stale,
+    refused,
     manifestWritten,
   };
 }
