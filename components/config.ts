@@ -39,7 +39,7 @@ export const CONFIG_DEFAULTS = {
   k6Script: "provisioning/k6/scripts/smoke.js",
   k6TargetUrl: "http://prometheus:9090",
   k6Env: {} as Record<string, string>,
-  k6PushInterval: "5s",
+  k6PushInterval: "1s",
 } as const;
 
 /** A config key of this project. */
