@@ -293,6 +293,10 @@ function plan(
 }
 
 describe("backup and restore against a real Docker Engine", () => {
+  // Each test starts several containers and copies tens of MB; on 2 busy cores that can take far
+  // longer than jest's 5 s default. Bounded all the same.
+  jest.setTimeout(120_000);
+
   let tmp: string;
   const logs: string[] = [];
   const log = (m: string): void => {
