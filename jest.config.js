@@ -15,6 +15,9 @@ module.exports = {
       testEnvironment: "node",
       transform: { "^.+\\.ts$": tsJest },
       testMatch: ["<rootDir>/tests/integration/**/*.test.ts"],
+      // Real binaries and containers on 2 shared cores: jest's 5 s default is too tight for any of
+      // them. Tests that run longer set their own bound.
+      testTimeout: 60_000,
     },
   ],
 };
