@@ -77,14 +77,10 @@ async function main(): Promise<void> {
       console.log(
         `\nStoring ${count} runs of ${runSeconds}s per trend mode (${concurrency} at a time per mode)...`,
       );
+      const rulesDirs = TREND_MODES.map(rulesDirWithCandidates);
       const proms = await Promise.all(
-        TREND_MODES.map((mode) =>
-          startPrometheus({
-            tools,
-            trendMode: mode,
-            extraFlags: [ADMIN_API_FLAG],
-            rulesDir: rulesDirWithCandidates(mode),
-          }),
+        TREND_MODES.map((mode, i) =>
+          startPrometheus({ tools, trendMode: mode, extraFlags: [ADMIN_API_FLAG], rulesDir: rulesDirs[i] }),
         ),
       );
       try {
@@ -121,6 +117,9 @@ async function main(): Promise<void> {
         for (const p of proms) {
           await p.stop();
           p.removeWorkDir();
+        }
+        for (const dir of rulesDirs) {
+          fs.rmSync(dir, { recursive: true, force: true });
         }
       }
     }
