@@ -6,10 +6,7 @@
 // MAX_FAILURE_RATE (0.05), P95_MS (500), MIN_CHECK_RATE (0.95).
 //
 // The default paths exist on Prometheus, the dev stack's default target.
-import { sleep } from "k6";
-import exec from "k6/execution";
 import {
-  NOT_FOUND_PATH,
   durationParam,
   durationSeconds,
   intParam,
@@ -18,7 +15,7 @@ import {
   targetUrl,
   thresholds,
 } from "./lib/params.js";
-import { get } from "./lib/requests.js";
+import { visitAll } from "./lib/requests.js";
 
 const BASE = targetUrl();
 const PATHS = paths([
@@ -54,11 +51,5 @@ export const options = {
 };
 
 export default function () {
-  for (const path of PATHS) {
-    get(BASE, path);
-  }
-  if (NOT_FOUND_EVERY > 0 && exec.vu.iterationInScenario % NOT_FOUND_EVERY === NOT_FOUND_EVERY - 1) {
-    get(BASE, NOT_FOUND_PATH);
-  }
-  sleep(SLEEP);
+  visitAll(BASE, PATHS, NOT_FOUND_EVERY, SLEEP);
 }

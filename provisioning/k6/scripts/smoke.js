@@ -6,18 +6,8 @@
 // P95_MS (500), MIN_CHECK_RATE (0.95).
 //
 // The default paths exist on Prometheus, the dev stack's default target.
-import { sleep } from "k6";
-import exec from "k6/execution";
-import {
-  NOT_FOUND_PATH,
-  durationParam,
-  intParam,
-  numberParam,
-  paths,
-  targetUrl,
-  thresholds,
-} from "./lib/params.js";
-import { get } from "./lib/requests.js";
+import { durationParam, intParam, numberParam, paths, targetUrl, thresholds } from "./lib/params.js";
+import { visitAll } from "./lib/requests.js";
 
 const BASE = targetUrl();
 const PATHS = paths(["/-/healthy", "/-/ready", "/api/v1/status/buildinfo", "/api/v1/query?query=up"]);
@@ -31,11 +21,5 @@ export const options = {
 };
 
 export default function () {
-  for (const path of PATHS) {
-    get(BASE, path);
-  }
-  if (NOT_FOUND_EVERY > 0 && exec.vu.iterationInScenario % NOT_FOUND_EVERY === NOT_FOUND_EVERY - 1) {
-    get(BASE, NOT_FOUND_PATH);
-  }
-  sleep(SLEEP);
+  visitAll(BASE, PATHS, NOT_FOUND_EVERY, SLEEP);
 }

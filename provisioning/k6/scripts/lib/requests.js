@@ -1,5 +1,6 @@
 import http from "k6/http";
-import { check } from "k6";
+import { check, sleep } from "k6";
+import exec from "k6/execution";
 import { NOT_FOUND_PATH, endpointName } from "./params.js";
 
 /**
@@ -14,4 +15,18 @@ export function get(base, path) {
     check(res, { "status is 2xx": (r) => r.status >= 200 && r.status < 300 });
   }
   return res;
+}
+
+/**
+ * One iteration of the example scripts: every path once; every `notFoundEvery`-th iteration of a
+ * VU also the deliberately missing path (a failure share for the dashboards; 0 disables); a pause.
+ */
+export function visitAll(base, paths, notFoundEvery, pauseSeconds) {
+  for (const path of paths) {
+    get(base, path);
+  }
+  if (notFoundEvery > 0 && exec.vu.iterationInScenario % notFoundEvery === notFoundEvery - 1) {
+    get(base, NOT_FOUND_PATH);
+  }
+  sleep(pauseSeconds);
 }
