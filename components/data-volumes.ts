@@ -1,9 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { RETAIN_LABEL } from "./labels";
 import { PKG, stackLabels } from "./naming";
-
-/** Label that marks a volume as retained data; the policy pack reads it (policies never see retainOnDelete). */
-export const RETAIN_LABEL = "k6obs.retain";
 
 /** One data volume to declare. */
 export interface DataVolumeSpec {

@@ -3,23 +3,21 @@
  * (policy/index.ts) because constructing a PolicyPack starts a gRPC server: tests import this
  * module and call the validation functions directly.
  *
- * This module only imports types from @pulumi/policy and nothing from Node: the Pulumi CLI runs the
- * pack through ts-node with type checking and without this repository's tsconfig, so Node's types
- * are not available to it.
+ * This module imports types from @pulumi/policy and pure modules of components/ (images, labels),
+ * nothing from Node: the Pulumi CLI runs the pack through ts-node with type checking and without
+ * this repository's tsconfig, so Node's types are not available to it.
  */
 import type { ResourceValidation, ResourceValidationPolicy } from "@pulumi/policy";
-// Pure module (no Node imports): the same pinning rule validates stack config and guards previews.
+// Shared with the program, so stack config validation and the policies apply the same rules.
 import { unpinnedImageReason } from "../components/images";
+import { RETAIN_LABEL } from "../components/labels";
 
-export { unpinnedImageReason };
+export { RETAIN_LABEL, unpinnedImageReason };
 
 /** Resource type tokens of the Docker provider resources the policies look at. */
 export const VOLUME_TYPE = "docker:index/volume:Volume";
 export const REMOTE_IMAGE_TYPE = "docker:index/remoteImage:RemoteImage";
 export const CONTAINER_TYPE = "docker:index/container:Container";
-
-/** Label the repo's volume helper sets together with `retainOnDelete: true`. */
-export const RETAIN_LABEL = "k6obs.retain";
 
 /** Policy configuration of {@link portBindLoopback}, set with `--policy-pack-config`. */
 export interface PortBindConfig {
