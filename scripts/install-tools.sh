@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds k6, prometheus and promtool at exactly the versions of the pinned images
+# Builds prometheus and promtool (Apache-2.0) at exactly the version of the pinned image
 # (components/images.ts) through the Go module proxy, into a cache that later runs reuse.
+# k6 is AGPL and is never built or downloaded here: the tests use tests/harness/emitter instead.
 # Prints the directory holding the binaries on its last line.
 set -euo pipefail
 
@@ -10,24 +11,17 @@ cache_dir=${K6OBS_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/k6-observatory/tool
 eval "$("$repo_dir/node_modules/.bin/tsx" "$repo_dir/scripts/tool-versions.ts")"
 
 if ! command -v go >/dev/null 2>&1; then
-  echo "install-tools: Go is required to build k6 ${K6_VERSION} and Prometheus ${PROMETHEUS_VERSION}; install Go 1.26 or newer (Prometheus v3.15 requires it; older Go with GOTOOLCHAIN=auto downloads it)" >&2
+  echo "install-tools: Go is required to build Prometheus ${PROMETHEUS_VERSION}; install Go 1.26 or newer (Prometheus v3.15 requires it; older Go with GOTOOLCHAIN=auto downloads it)" >&2
   exit 1
 fi
 
-bin_dir="$cache_dir/k6-${K6_VERSION}_prometheus-v${PROMETHEUS_VERSION}"
+bin_dir="$cache_dir/prometheus-v${PROMETHEUS_VERSION}"
 mkdir -p "$bin_dir"
 
 # Parallel test workers call this script at the same time: one builds, the others wait for it.
 if command -v flock >/dev/null 2>&1; then
   exec 9>"$bin_dir.lock"
   flock 9
-fi
-
-if [[ ! -x "$bin_dir/k6" ]]; then
-  echo "install-tools: building k6 ${K6_VERSION} (first run only)" >&2
-  GOBIN="$bin_dir.k6-tmp" CGO_ENABLED=0 go install -trimpath "go.k6.io/k6@${K6_VERSION}"
-  mv "$bin_dir.k6-tmp/k6" "$bin_dir/k6"
-  rmdir "$bin_dir.k6-tmp"
 fi
 
 if [[ ! -x "$bin_dir/prometheus" || ! -x "$bin_dir/promtool" ]]; then
