@@ -24,6 +24,36 @@ export function hostUrl(port: PublishedPort): string {
   return `http://${host}:${port.external}`;
 }
 
+/**
+ * A duration in Go's canonical `time.Duration.String()` form (`30s`, `1m0s`, `1m30s`, `1h0m0s`,
+ * `500ms`). Docker stores healthcheck durations as nanoseconds and the provider reads them back in
+ * this form, so any other spelling (`60s`) is a permanent diff, and with
+ * `replaceOnChanges: ["healthcheck"]` a replacement on every `up`.
+ */
+export function goDuration(seconds: number): string {
+  const ms = Math.round(seconds * 1000);
+  if (!Number.isFinite(seconds) || seconds < 0 || Math.abs(ms - seconds * 1000) > 1e-6) {
+    throw new Error(
+      `goDuration: seconds is ${seconds}; allowed: a finite number >= 0 in whole milliseconds (e.g. 0.5, 30, 90)`,
+    );
+  }
+  if (ms === 0) return "0s";
+  if (ms < 1000) return `${ms}ms`;
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const rest = ms % 60_000;
+  const s = `${Math.floor(rest / 1000)}${
+    rest % 1000 === 0
+      ? ""
+      : `.${String(rest % 1000)
+          .padStart(3, "0")
+          .replace(/0+$/, "")}`
+  }s`;
+  if (h > 0) return `${h}h${m}m${s}`;
+  if (m > 0) return `${m}m${s}`;
+  return s;
+}
+
 /** A pinned image pulled once and kept on the host when the stack is destroyed. */
 export function pinnedImage(
   name: string,

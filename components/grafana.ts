@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PublishedPort, SECURITY_OPTS, pinnedImage, portBlock } from "./container-defaults";
+import { PublishedPort, SECURITY_OPTS, goDuration, pinnedImage, portBlock } from "./container-defaults";
 import { PKG, dockerName, stackLabels } from "./naming";
 import { GRAFANA_ALIAS } from "./prometheus-settings";
 
@@ -118,10 +118,10 @@ export class Grafana extends pulumi.ComponentResource {
             "CMD-SHELL",
             `curl -fsS -o /dev/null http://localhost:${GRAFANA_INTERNAL_PORT}/api/health || exit 1`,
           ],
-          interval: "10s",
-          timeout: "5s",
+          interval: goDuration(10),
+          timeout: goDuration(5),
           retries: 6,
-          startPeriod: "60s",
+          startPeriod: goDuration(60),
         },
         wait: true,
         waitTimeout: 300,

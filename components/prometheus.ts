@@ -1,6 +1,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PublishedPort, SECURITY_OPTS, hostUrl, pinnedImage, portBlock } from "./container-defaults";
+import {
+  PublishedPort,
+  SECURITY_OPTS,
+  goDuration,
+  hostUrl,
+  pinnedImage,
+  portBlock,
+} from "./container-defaults";
 import { PKG, dockerName, stackLabels } from "./naming";
 import {
   PROMETHEUS_ALIAS,
@@ -78,10 +85,10 @@ export class Prometheus extends pulumi.ComponentResource {
             "/dev/null",
             `http://localhost:${PROMETHEUS_INTERNAL_PORT}/-/ready`,
           ],
-          interval: "10s",
-          timeout: "5s",
+          interval: goDuration(10),
+          timeout: goDuration(5),
           retries: 6,
-          startPeriod: "30s",
+          startPeriod: goDuration(30),
         },
         wait: true,
         waitTimeout: 300,
