@@ -5,7 +5,6 @@ import { TrendMode } from "../components/trend-mode";
 import { runK6, uniqueTestId } from "../tests/integration/k6";
 import { PrometheusServer } from "../tests/integration/prometheus";
 import { Target } from "../tests/integration/target";
-import { Tools } from "../tests/integration/tools";
 import { fmt, table } from "./lib";
 
 const SCRIPT = path.join(__dirname, "scripts/twenty-urls.js");
@@ -40,7 +39,6 @@ export function withoutSystemTags(base: Record<string, string>): Record<string, 
 }
 
 export async function benchCardinality(
-  tools: Tools,
   prom: PrometheusServer,
   target: Target,
   duration: string,
@@ -60,7 +58,6 @@ export async function benchCardinality(
     arms.map(async (arm) => {
       const testId = uniqueTestId("bench-card");
       const result = await runK6({
-        tools,
         trendMode: arm.mode,
         script: SCRIPT,
         testId,

@@ -16,7 +16,6 @@ import {
 import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/integration/k6";
 import { PrometheusServer, RULES_DIR } from "../tests/integration/prometheus";
 import { Target } from "../tests/integration/target";
-import { Tools } from "../tests/integration/tools";
 import { fmt, pool, quantile, table, timed } from "./lib";
 
 export interface StoredRuns {
@@ -79,7 +78,6 @@ export function rulesDirWithCandidates(mode: TrendMode): string {
 
 /** Runs `count` k6 load tests (load.js) into prom, `concurrency` at a time, each with its own testid. */
 export async function storeRuns(
-  tools: Tools,
   prom: PrometheusServer,
   target: Target,
   opts: { mode: TrendMode; count: number; concurrency: number; runSeconds: number },
@@ -87,7 +85,6 @@ export async function storeRuns(
   const tasks = Array.from({ length: opts.count }, (_, i) => async () => {
     const testId = uniqueTestId(`bench-${opts.mode}-${String(i + 1).padStart(2, "0")}`);
     const result = await runK6({
-      tools,
       trendMode: opts.mode,
       script: path.join(SCRIPTS_DIR, "load.js"),
       testId,

@@ -5,7 +5,7 @@ import { TrendMode } from "../components/trend-mode";
 import { SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/integration/k6";
 import { PrometheusServer } from "../tests/integration/prometheus";
 import { Target } from "../tests/integration/target";
-import { Tools } from "../tests/integration/tools";
+import { K6Command } from "../tests/harness/k6-emitter/command";
 import { fmt, mean, quantile, table } from "./lib";
 
 /** Push intervals compared with the default. */
@@ -32,7 +32,7 @@ function withoutOutput(args: string[]): string[] {
 }
 
 export async function benchOverhead(
-  tools: Tools,
+  k6: K6Command,
   prom: PrometheusServer,
   target: Target,
   opts: {
@@ -65,7 +65,7 @@ export async function benchOverhead(
     for (const i of order) {
       const arm = arms[i]!;
       const result = await runK6({
-        tools,
+        k6,
         trendMode: opts.mode,
         script: path.join(SCRIPTS_DIR, "smoke.js"),
         testId: uniqueTestId("bench-overhead"),

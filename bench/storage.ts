@@ -84,7 +84,6 @@ export async function benchStorageMatrix(
       const prom = await startPrometheus({ tools, trendMode: mode, extraFlags: [ADMIN_API_FLAG] });
       try {
         const result = await runK6({
-          tools,
           trendMode: mode,
           script: path.join(SCRIPTS_DIR, "load.js"),
           testId: uniqueTestId(`bench-storage-${mode}-${push}`),

@@ -74,7 +74,6 @@ describe("Prometheus killed (SIGKILL) during k6 runs, restarted on the same data
     const { workDir, port } = prom;
     const runs = TREND_MODES.map(async (mode) => {
       const result = await runK6({
-        tools,
         trendMode: mode,
         script: path.join(SCRIPTS_DIR, "load.js"),
         testId: testIds.get(mode)!,

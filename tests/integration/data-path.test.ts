@@ -34,7 +34,6 @@ async function setUp(mode: TrendMode): Promise<ModeSetup> {
     SCRIPTS.map(async (script) => {
       const testId = uniqueTestId(`it-${mode}-${script.replace(".js", "")}`);
       const result = await runK6({
-        tools,
         trendMode: mode,
         script: path.join(SCRIPTS_DIR, script),
         testId,

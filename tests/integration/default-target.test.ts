@@ -28,7 +28,6 @@ test.each(["smoke.js", "load.js"])(
   "%s passes its thresholds against Prometheus with its default paths",
   async (script) => {
     const result = await runK6({
-      tools,
       trendMode: "stats",
       script: path.join(SCRIPTS_DIR, script),
       testId: uniqueTestId(`default-target-${script.replace(".js", "")}`),

@@ -4,15 +4,17 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { k6Args, k6Env } from "../../components/k6-settings";
 import { TrendMode } from "../../components/trend-mode";
+import { K6Command, k6Command } from "../harness/k6-emitter/command";
 import { stackDefault } from "./stack-defaults";
-import { REPO_DIR, Tools } from "./tools";
+import { REPO_DIR } from "./tools";
 
 /** Host path of the repo's example scripts (mounted at K6_SCRIPTS_DIR in the container). */
 export const SCRIPTS_DIR = path.join(REPO_DIR, "provisioning/k6/scripts");
 
 /** Options of {@link runK6}. */
 export interface K6RunOptions {
-  readonly tools: Tools;
+  /** What runs as k6: the repo's emitter unless a benchmark passes a real k6 (K6_BIN). */
+  readonly k6?: K6Command;
   readonly trendMode: TrendMode;
   /** Script path on the host. */
   readonly script: string;
@@ -55,8 +57,9 @@ export interface K6Summary {
 }
 
 /**
- * Runs k6 on the host with the args and env the k6 container gets (k6Args/k6Env); only host values
- * differ: script path, target URL, remote-write URL, summary file.
+ * Runs the k6-compatible emitter (or a real k6, see {@link K6RunOptions.k6}) on the host with the
+ * args and env the k6 container gets (k6Args/k6Env); only host values differ: script path, target
+ * URL, remote-write URL, summary file.
  */
 export async function runK6(options: K6RunOptions): Promise<K6Result> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-k6-"));
@@ -76,7 +79,8 @@ export async function runK6(options: K6RunOptions): Promise<K6Result> {
     args = options.editArgs(args);
   }
   const startedAt = Date.now() / 1000;
-  const child = spawn(options.tools.k6, args, {
+  const k6 = options.k6 ?? k6Command(undefined);
+  const child = spawn(k6.file, [...k6.args, ...args], {
     cwd: dir,
     // No inherited K6_* variables; HOME and PATH only, and never the usage report.
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir, K6_NO_USAGE_REPORT: "true", ...env },

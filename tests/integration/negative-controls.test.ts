@@ -52,7 +52,6 @@ describe("without --web.enable-remote-write-receiver", () => {
   test("k6's remote writes are answered 404 and nothing is stored", async () => {
     const testId = uniqueTestId("neg-receiver");
     const result = await runK6({
-      tools,
       trendMode: "stats",
       script: path.join(SCRIPTS_DIR, "smoke.js"),
       testId,
@@ -81,7 +80,6 @@ describe("dashboard queries on metrics k6 does not emit", () => {
   ) => {
     const testId = uniqueTestId(label);
     const result = await runK6({
-      tools,
       trendMode: "stats",
       script: path.join(SCRIPTS_DIR, "smoke.js"),
       testId,

@@ -6,15 +6,14 @@ import * as path from "node:path";
 export const REPO_DIR = path.resolve(__dirname, "../..");
 
 /**
- * Bound of the first-run build of k6 + Prometheus + promtool through the Go proxy (about 8 minutes
- * on 2 cores with an empty Go cache; a cached run takes about a second).
+ * Bound of the first-run build of Prometheus + promtool through the Go proxy (about 8 minutes on 2
+ * cores with an empty Go cache; a cached run takes about a second).
  */
 export const TOOLS_TIMEOUT_MS = 30 * 60_000;
 
 /** Paths of the binaries built by scripts/install-tools.sh at the pinned images' versions. */
 export interface Tools {
   readonly dir: string;
-  readonly k6: string;
   readonly prometheus: string;
   readonly promtool: string;
 }
@@ -39,11 +38,10 @@ export function installTools(): Promise<Tools> {
         const dir = stdout.trim().split("\n").pop() ?? "";
         const tools = {
           dir,
-          k6: path.join(dir, "k6"),
           prometheus: path.join(dir, "prometheus"),
           promtool: path.join(dir, "promtool"),
         };
-        for (const bin of [tools.k6, tools.prometheus, tools.promtool]) {
+        for (const bin of [tools.prometheus, tools.promtool]) {
           if (!fs.existsSync(bin)) {
             reject(new Error(`scripts/install-tools.sh printed "${dir}" but ${bin} does not exist`));
             return;
