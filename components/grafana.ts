@@ -16,14 +16,23 @@ export const GRAFANA_PROVISIONING_DIR = "/etc/grafana/provisioning";
 export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
 
 /**
+ * Where the admin password is uploaded into the Grafana container (before it starts). Grafana's
+ * own run.sh turns GF_SECURITY_ADMIN_PASSWORD__FILE into GF_SECURITY_ADMIN_PASSWORD, so the
+ * password never appears in the container's env, in `docker inspect` or in a preview.
+ */
+export const GRAFANA_ADMIN_PASSWORD_FILE = "/run/secrets/k6obs-grafana-admin-password";
+
+/**
  * Start command that makes the configured admin password authoritative on every start.
  * GF_SECURITY_ADMIN_PASSWORD alone only applies when grafana.db is created, so on an existing
  * volume a rotated password would be silently ignored. The reset reads the password from stdin
- * (never argv) and fails harmlessly on a brand-new database, where the env var applies instead.
+ * (never argv), from GF_SECURITY_ADMIN_PASSWORD__FILE or else GF_SECURITY_ADMIN_PASSWORD (the two
+ * ways Grafana takes it), and fails harmlessly on a brand-new database, where Grafana applies it.
  */
 export function grafanaStartScript(runScript = "/run.sh"): string {
   return [
-    'if printf "%s" "$GF_SECURITY_ADMIN_PASSWORD" | grafana cli --homepath "$GF_PATHS_HOME" --config "$GF_PATHS_CONFIG" admin reset-admin-password --password-from-stdin >/tmp/k6obs-admin-reset.log 2>&1; then',
+    'if { if [ -n "${GF_SECURITY_ADMIN_PASSWORD__FILE:-}" ]; then cat "$GF_SECURITY_ADMIN_PASSWORD__FILE"; else printf "%s" "$GF_SECURITY_ADMIN_PASSWORD"; fi; } \\',
+    '  | grafana cli --homepath "$GF_PATHS_HOME" --config "$GF_PATHS_CONFIG" admin reset-admin-password --password-from-stdin >/tmp/k6obs-admin-reset.log 2>&1; then',
     '  echo "k6-observatory: admin password applied to the existing database"',
     "else",
     '  echo "k6-observatory: admin password not reset (new database: GF_SECURITY_ADMIN_PASSWORD applies): $(tail -n 1 /tmp/k6obs-admin-reset.log)"',
@@ -79,9 +88,9 @@ export class Grafana extends pulumi.ComponentResource {
     this.url = args.rootUrl;
     this.imageRef = args.image;
 
-    const envs: pulumi.Input<string>[] = [
+    const envs: string[] = [
       `GF_SECURITY_ADMIN_USER=${args.adminUser}`,
-      pulumi.interpolate`GF_SECURITY_ADMIN_PASSWORD=${args.adminPassword}`,
+      `GF_SECURITY_ADMIN_PASSWORD__FILE=${GRAFANA_ADMIN_PASSWORD_FILE}`,
       "GF_AUTH_ANONYMOUS_ENABLED=false",
       "GF_USERS_ALLOW_SIGN_UP=false",
       "GF_USERS_ALLOW_ORG_CREATE=false",
@@ -113,6 +122,7 @@ export class Grafana extends pulumi.ComponentResource {
         ],
         networksAdvanced: [{ name: args.network, aliases: [GRAFANA_ALIAS] }],
         ports: [portBlock({ ...args.port, internal: GRAFANA_INTERNAL_PORT })],
+        uploads: [{ file: GRAFANA_ADMIN_PASSWORD_FILE, content: pulumi.secret(args.adminPassword) }],
         healthcheck: {
           tests: [
             "CMD-SHELL",
@@ -125,11 +135,14 @@ export class Grafana extends pulumi.ComponentResource {
         },
         wait: true,
         waitTimeout: 300,
+        // Grafana shuts down its HTTP server and closes grafana.db (SQLite) on SIGTERM; a SIGKILL
+        // (the provider's default grace is 0) can interrupt a write. It exits in seconds.
+        destroyGraceSeconds: 30,
       },
       {
         parent: this,
         dependsOn: args.dependsOn,
-        additionalSecretOutputs: ["envs"],
+        additionalSecretOutputs: ["uploads"],
         deleteBeforeReplace: true,
         replaceOnChanges: ["healthcheck"],
       },

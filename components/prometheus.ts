@@ -92,6 +92,10 @@ export class Prometheus extends pulumi.ComponentResource {
         },
         wait: true,
         waitTimeout: 300,
+        // On SIGTERM Prometheus finishes a running head compaction, then syncs and closes the WAL
+        // and blocks; a SIGKILL before that (the provider's default grace is 0) costs a WAL replay
+        // and leaves half-written blocks behind. Docker stops waiting as soon as it has exited.
+        destroyGraceSeconds: 120,
       },
       {
         parent: this,
@@ -116,6 +120,9 @@ export class Prometheus extends pulumi.ComponentResource {
         securityOpts: SECURITY_OPTS,
         labels: stackLabels(args.stack, "prometheus-reload"),
         networksAdvanced: [{ name: args.network }],
+        // The image declares VOLUME /prometheus: without a mount there every run of the trigger
+        // would leave an anonymous volume behind.
+        tmpfs: { [PROMETHEUS_DATA_DIR]: "size=1m,noexec,nosuid" },
         mustRun: false,
         restart: "no",
         attach: true,

@@ -214,7 +214,7 @@ describe("the dev stack with default config", () => {
     const env = envOf(run.one("Container", "grafana-container"));
     expect(env).toMatchObject({
       GF_SECURITY_ADMIN_USER: "admin",
-      GF_SECURITY_ADMIN_PASSWORD: "generated-password-0123456789",
+      GF_SECURITY_ADMIN_PASSWORD__FILE: "/run/secrets/k6obs-grafana-admin-password",
       GF_AUTH_ANONYMOUS_ENABLED: "false",
       GF_USERS_ALLOW_SIGN_UP: "false",
     });
@@ -223,10 +223,43 @@ describe("the dev stack with default config", () => {
     expect(script).toContain("exec /run.sh");
   });
 
-  test("the admin password stays secret in the container's inputs and in the stack outputs", () => {
-    expect(run.one("Container", "grafana-container").secretInputs).toContain("envs");
-    expect(run.one("Container", "grafana-container").opts.additionalSecretOutputs).toContain("envs");
+  test("the admin password is a secret file upload: secret in inputs, outputs and state, absent from the env", () => {
+    const grafana = run.one("Container", "grafana-container");
+    expect(grafana.inputs.uploads).toEqual([
+      { file: envOf(grafana).GF_SECURITY_ADMIN_PASSWORD__FILE, content: "generated-password-0123456789" },
+    ]);
+    expect(grafana.secretInputs).toEqual(["uploads"]);
+    expect(grafana.opts.additionalSecretOutputs).toEqual(["uploads"]);
     expect(run.secretOutputs).toEqual(["grafanaAdminPassword"]);
+  });
+
+  test("no container's env or argv holds the admin password, and no env is hidden from previews", () => {
+    for (const c of run.resources.filter((r) => r.type === CONTAINER)) {
+      const visible = Object.entries(c.inputs).filter(([k]) => k !== "uploads");
+      expect([c.name, JSON.stringify(visible)]).toEqual([
+        c.name,
+        expect.not.stringContaining("generated-password"),
+      ]);
+      expect([c.name, c.secretInputs.filter((k) => k !== "uploads")]).toEqual([c.name, []]);
+      expect([c.name, c.opts.additionalSecretOutputs ?? []]).toEqual([
+        c.name,
+        expect.not.arrayContaining(["envs"]),
+      ]);
+    }
+  });
+
+  test("the reload trigger mounts a tmpfs over the image's VOLUME /prometheus, so no run leaves an anonymous volume", () => {
+    const reload = run.one("Container", "prometheus-reload");
+    expect(Object.keys((reload.inputs.tmpfs as Record<string, string> | undefined) ?? {})).toEqual([
+      "/prometheus",
+    ]);
+    expect(mountsOf(reload)).toEqual([]);
+  });
+
+  test("Prometheus and Grafana get a stop grace period before SIGKILL on replace and destroy", () => {
+    const grace = (role: string) => run.one("Container", role).inputs.destroyGraceSeconds;
+    expect(grace("prometheus-container")).toBeGreaterThanOrEqual(60);
+    expect(grace("grafana-container")).toBeGreaterThanOrEqual(10);
   });
 
   test("k6 is a one-shot run that remote-writes to Prometheus by network alias and tags every sample", () => {
@@ -325,7 +358,10 @@ describe("per-stack options", () => {
     expect(run.resources.some((r) => r.type.includes("RandomPassword"))).toBe(false);
     expect(run.outputs.grafanaAdminPassword).toBe("correct-horse-battery");
     expect(run.secretOutputs).toEqual(["grafanaAdminPassword"]);
-    expect(run.one("Container", "grafana-container").secretInputs).toContain("envs");
+    const grafana = run.one("Container", "grafana-container");
+    expect(grafana.secretInputs).toEqual(["uploads"]);
+    expect(grafana.inputs.uploads).toEqual([expect.objectContaining({ content: "correct-horse-battery" })]);
+    expect(JSON.stringify(grafana.inputs.envs)).not.toContain("correct-horse-battery");
   });
 
   test("k6 switched off declares no k6 resources and no run outputs", async () => {
