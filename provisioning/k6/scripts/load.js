@@ -43,6 +43,7 @@ function stages() {
   ];
 }
 
+/** @type {import("k6/options").Options} */
 export const options = {
   scenarios: {
     load: { executor: "ramping-vus", startVUs: 1, stages: stages(), gracefulRampDown: "5s" },

@@ -14,6 +14,7 @@ const PATHS = paths(["/-/healthy", "/-/ready", "/api/v1/status/buildinfo", "/api
 const NOT_FOUND_EVERY = intParam("NOT_FOUND_EVERY", 10);
 const SLEEP = numberParam("SLEEP", 1);
 
+/** @type {import("k6/options").Options} */
 export const options = {
   vus: intParam("VUS", 2),
   duration: durationParam("DURATION", "30s"),

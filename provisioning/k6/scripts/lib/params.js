@@ -10,7 +10,11 @@ export function targetUrl() {
   return url;
 }
 
-/** `PATHS`: comma-separated request paths (commas inside a path must be written %2C). */
+/**
+ * `PATHS`: comma-separated request paths (commas inside a path must be written %2C).
+ * @param {string[]} defaults
+ * @returns {string[]}
+ */
 export function paths(defaults) {
   const raw = __ENV.PATHS;
   if (raw === undefined || raw.trim() === "") {
@@ -23,7 +27,12 @@ export function paths(defaults) {
     .map((p) => (p.startsWith("/") ? p : `/${p}`));
 }
 
-/** Positive integer from the environment, or the default. */
+/**
+ * Positive integer from the environment, or the default.
+ * @param {string} name
+ * @param {number} fallback
+ * @returns {number}
+ */
 export function intParam(name, fallback) {
   const raw = __ENV[name];
   if (raw === undefined || raw === "") {
@@ -36,7 +45,12 @@ export function intParam(name, fallback) {
   return value;
 }
 
-/** Number from the environment, or the default. */
+/**
+ * Number from the environment, or the default.
+ * @param {string} name
+ * @param {number} fallback
+ * @returns {number}
+ */
 export function numberParam(name, fallback) {
   const raw = __ENV[name];
   if (raw === undefined || raw === "") {
@@ -49,21 +63,31 @@ export function numberParam(name, fallback) {
   return value;
 }
 
-/** k6 duration string (`30s`, `2m`, `1m30s`) from the environment, or the default. */
+/**
+ * k6 duration string (`30s`, `2m`, `1m30s`) from the environment, or the default.
+ * @param {string} name
+ * @param {string} fallback
+ * @returns {string}
+ */
 export function durationParam(name, fallback) {
   const raw = __ENV[name] || fallback;
   durationSeconds(raw, name);
   return raw;
 }
 
-/** Seconds in a k6 duration string such as `1m30s` or `45s`. */
+/**
+ * Seconds in a k6 duration string such as `1m30s` or `45s`.
+ * @param {string} text
+ * @param {string} name
+ * @returns {number}
+ */
 export function durationSeconds(text, name) {
   const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
   let total = 0;
   let consumed = "";
   let m;
   while ((m = re.exec(text)) !== null) {
-    const unit = { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2]];
+    const unit = /** @type {Record<string, number>} */ ({ ms: 0.001, s: 1, m: 60, h: 3600 })[m[2]];
     total += Number(m[1]) * unit;
     consumed += m[0];
   }
@@ -77,6 +101,8 @@ export function durationSeconds(text, name) {
  * The `name` tag of a request: the path without its query string, numeric segments replaced by
  * `:id`. Grouping URLs this way keeps one series per endpoint instead of one per URL; k6 then also
  * uses it as the `url` tag.
+ * @param {string} path
+ * @returns {string}
  */
 export function endpointName(path) {
   const bare = path.split("?")[0] || "/";

@@ -6,6 +6,8 @@ import { NOT_FOUND_PATH, endpointName } from "./params.js";
 /**
  * GET `${base}${path}`, tagged with the endpoint's `name`, and checked: the deliberate 404 path must
  * answer 404, everything else 2xx.
+ * @param {string} base
+ * @param {string} path
  */
 export function get(base, path) {
   const res = http.get(`${base}${path}`, { tags: { name: endpointName(path) } });
@@ -20,6 +22,10 @@ export function get(base, path) {
 /**
  * One iteration of the example scripts: every path once; every `notFoundEvery`-th iteration of a
  * VU also the deliberately missing path (a failure share for the dashboards; 0 disables); a pause.
+ * @param {string} base
+ * @param {string[]} paths
+ * @param {number} notFoundEvery
+ * @param {number} pauseSeconds
  */
 export function visitAll(base, paths, notFoundEvery, pauseSeconds) {
   for (const path of paths) {
