@@ -15,7 +15,8 @@
  * through the `prometheusImage` / `grafanaImage` / `k6Image` config keys. Node-based stand-ins carry
  * the host's own `node` and the shared libraries `ldd` lists, on busybox-static, FROM scratch.
  *
- *   npx tsx tests/harness/images/build.ts      # builds into $DOCKER_HOST's engine, prints the refs
+ *   npx tsx tests/harness/images/build.ts              # builds into $DOCKER_HOST's engine, prints the refs
+ *   npx tsx tests/harness/images/build.ts --real-env   # K6OBS_E2E_*_IMAGE=<pinned real image> lines (CI)
  */
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
@@ -283,15 +284,27 @@ function k6Context(ctx: string, opts: EnsureImagesOptions, bb: string): boolean 
   const root = path.join(ctx, "rootfs");
   baseRootfs(root, bb, ["k6:x:12345:12345::/home/k6:/bin/sh"], ["k6:x:12345:"]);
   addNode(root, "/usr/lib/k6-standin/node");
-  const emitter = path.join(opts.repo, "tests", "harness", "k6-emitter", "cli.ts");
+  const emitterDir = path.join(opts.repo, "tests", "harness", "k6-emitter");
+  const emitter = path.join(emitterDir, "cli.ts");
   const placeholder = !fs.existsSync(emitter);
-  const entry = placeholder
-    ? path.join(opts.repo, "tests", "harness", "images", "k6-standin", "placeholder.ts")
-    : emitter;
-  bundle(opts.repo, entry, path.join(root, "usr", "lib", "k6-standin", "k6.js"));
+  const lib = path.join(root, "usr", "lib", "k6-standin");
+  if (placeholder) {
+    bundle(
+      opts.repo,
+      path.join(opts.repo, "tests", "harness", "images", "k6-standin", "placeholder.ts"),
+      path.join(lib, "k6.js"),
+    );
+  } else {
+    bundle(opts.repo, emitter, path.join(lib, "k6.js"));
+    // The emitter starts each VU as a worker thread from `vu-worker.js` beside its own file.
+    for (const f of fs.readdirSync(emitterDir).filter((n) => n.endsWith("-worker.ts"))) {
+      bundle(opts.repo, path.join(emitterDir, f), path.join(lib, f.replace(/\.ts$/, ".js")));
+    }
+  }
+  // vm modules: the emitter runs the scripts' ES modules (the flag is inherited by its workers).
   write(
     path.join(root, "usr", "bin", "k6"),
-    '#!/bin/sh\n# k6 STAND-IN (k6-observatory e2e), not k6.\nexec /usr/lib/k6-standin/node /usr/lib/k6-standin/k6.js "$@"\n',
+    '#!/bin/sh\n# k6 STAND-IN (k6-observatory e2e), not k6.\nexec /usr/lib/k6-standin/node --experimental-vm-modules --no-warnings /usr/lib/k6-standin/k6.js "$@"\n',
     0o755,
   );
   fs.mkdirSync(path.join(root, "home", "k6"), { recursive: true });
@@ -379,10 +392,13 @@ export const REAL_IMAGES = {
 };
 
 if (require.main === module) {
-  const images = ensureImages({
-    repo: path.resolve(__dirname, "..", "..", ".."),
-    env: process.env,
-    log: console.error,
-  });
-  console.log(JSON.stringify(images, null, 2));
+  if (process.argv[2] === "--real-env") {
+    // For CI: the pinned real images, as the env the suite reads instead of building stand-ins.
+    console.log(`K6OBS_E2E_PROMETHEUS_IMAGE=${REAL_IMAGES.prometheus}`);
+    console.log(`K6OBS_E2E_GRAFANA_IMAGE=${REAL_IMAGES.grafana}`);
+    console.log(`K6OBS_E2E_K6_IMAGE=${REAL_IMAGES.k6}`);
+  } else {
+    const repo = path.resolve(__dirname, "..", "..", "..");
+    console.log(JSON.stringify(ensureImages({ repo, env: process.env, log: console.error }), null, 2));
+  }
 }
