@@ -132,20 +132,21 @@ export const SCHEMA3_BOUNDS: readonly number[] = [
 /** client_golang's default native-histogram zero threshold (2^-128). */
 export const ZERO_THRESHOLD = 2.938735877055719e-39;
 
-/** Go's math.Frexp for finite v > 0: v = frac * 2^exp with frac in [0.5, 1). */
+const frexpView = new DataView(new ArrayBuffer(8));
+
+/** Go's math.Frexp for finite v > 0: v = frac * 2^exp with frac in [0.5, 1), read off the bits. */
 export function frexp(v: number): { frac: number; exp: number } {
-  let exp = Math.floor(Math.log2(v)) + 1;
-  let frac = v / 2 ** exp;
-  // log2 can be off by one near powers of two; dividing by a power of two is exact.
-  while (frac >= 1) {
-    frac /= 2;
-    exp += 1;
+  let adjust = 0;
+  if (v < 2.2250738585072014e-308) {
+    // Subnormal: scale into the normal range first, as Go's normalize does.
+    v *= 2 ** 52;
+    adjust = -52;
   }
-  while (frac < 0.5) {
-    frac *= 2;
-    exp -= 1;
-  }
-  return { frac, exp };
+  frexpView.setFloat64(0, v);
+  const hi = frexpView.getUint32(0);
+  const biased = (hi >>> 20) & 0x7ff;
+  frexpView.setUint32(0, (hi & 0x800fffff) | (1022 << 20));
+  return { frac: frexpView.getFloat64(0), exp: biased - 1022 + adjust };
 }
 
 /** Index of the first bound >= x (Go's sort.SearchFloat64s). */
