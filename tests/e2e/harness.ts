@@ -181,7 +181,7 @@ export async function ensurePulumiEngine(pulumiHome: string): Promise<string> {
       // The shared engine's plugins live beside it; install.sh is idempotent and checks them.
       sh("bash", [shared, REPO], env);
     }
-    return describe(`already installed at ${cli}`);
+    return describe(`already installed at ${fs.realpathSync(cli)}`);
   }
   say(`Pulumi engine: none at ${cli}; trying the pulumi npm package's download of v${npmVersion}`);
   const dl = await runCommand(path.join(REPO, "node_modules", ".bin", "pulumi"), ["version"], {
@@ -232,6 +232,8 @@ export function copyCheckout(src: string, dest: string): void {
     fs.cpSync(path.join(src, f), to, { verbatimSymlinks: true });
   }
   git(dest, ["init", "-q"]);
+  // .gitignore's `node_modules/` does not match the symlink below.
+  fs.appendFileSync(path.join(dest, ".git", "info", "exclude"), "/node_modules\n");
   git(dest, ["add", "-A"]);
   git(dest, ["commit", "-q", "-m", "e2e: the checkout under test"]);
   fs.symlinkSync(fs.realpathSync(path.join(src, "node_modules")), path.join(dest, "node_modules"));

@@ -16,6 +16,7 @@ import {
   copyCheckout,
   ensurePulumiEngine,
   freePorts,
+  git,
   pulumiHomeFor,
   runCommand,
   say,
@@ -102,6 +103,7 @@ export class E2eSandbox {
         k6Env: { DURATION: "6s", VUS: "2", SLEEP: "0.2" },
       });
     }
+    git(sb.checkout, ["commit", "-q", "-a", "-m", "e2e: free ports, the suite's images, short k6 runs"]);
     say(
       `setup (Docker, engine, images, checkout copy at ${sb.checkout}) took ${((Date.now() - started) / 1000).toFixed(1)}s`,
     );

@@ -119,7 +119,7 @@ function buildCached(ref: string, context: string, kind: string, opts: EnsureIma
       ref,
       context,
     ],
-    { ...opts.env, DOCKER_BUILDKIT: "0" },
+    opts.env,
   );
   const s = ((Date.now() - started) / 1000).toFixed(1);
   opts.log(`image ${ref} (${kind}): built in ${s}s (content ${hash.slice(0, 12)})`);
