@@ -16,8 +16,8 @@ import {
   say,
   tempDir,
   timings,
-} from "./harness";
-import { E2eSandbox, readIn, tail, writeIn } from "./sandbox";
+} from "../harness/e2e/harness";
+import { E2eSandbox, readIn, tail, writeIn } from "../harness/e2e/sandbox";
 
 jest.setTimeout(15 * 60_000);
 

@@ -13,7 +13,7 @@ import * as path from "path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 
 /** Repository root of the checkout under test. */
-export const REPO = path.resolve(__dirname, "..", "..");
+export const REPO = path.resolve(__dirname, "..", "..", "..");
 
 /** A progress line on stderr (jest does not buffer it), prefixed so it is easy to grep. */
 export function say(line: string): void {

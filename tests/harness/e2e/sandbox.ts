@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { E2eImages, ensureImages } from "../harness/images/build";
+import { E2eImages, ensureImages } from "../images/build";
 import {
   DockerEngine,
   PreviewStep,
