@@ -1,5 +1,5 @@
 // Golden cases from k6 v1.8.1's own tests of its remote-write output
-// (go.k6.io/k6 internal/output/prometheusrw/...), each naming the file and test it comes from.
+// (grafana/k6 at v1.8.1, internal/output/prometheusrw/...), each naming the file and test it comes from.
 // The emitter must produce exactly what k6 expects there.
 import { BUILTIN, Metric, MetricSample } from "../harness/k6-emitter/metrics";
 import {

@@ -149,8 +149,8 @@ export class Engine {
     const emitVus = (): void => {
       const active = this.vus.filter((v) => v.active).length;
       this.emit([
-        this.sample(BUILTIN.vus, {}, active, Date.now()),
-        this.sample(BUILTIN.vusMax, {}, total, Date.now()),
+        this.sample(BUILTIN.vus, this.tags({}), active, Date.now()),
+        this.sample(BUILTIN.vusMax, this.tags({}), total, Date.now()),
       ]);
     };
     emitVus();
