@@ -172,3 +172,17 @@ test("a crossed threshold exits 99 and is marked in the summary export", async (
   expect(code).toBe(99);
   expect(summary!.metrics.http_req_failed).toMatchObject({ thresholds: { "rate<0": true } });
 }, 60_000);
+
+test("k6's default system tags: a script-set name is also the url tag, a 404 has error_code but no error", async () => {
+  const { code } = await run("stats", { DURATION: "3s", VUS: "1", SLEEP: "0.05" }, (e) => {
+    const { K6_SYSTEM_TAGS: _dropped, ...rest } = e;
+    void _dropped;
+    return rest;
+  });
+  expect(code).toBe(0);
+  const reqs = labelsOf(received, "k6_http_reqs_total");
+  expect(reqs.length).toBeGreaterThan(0);
+  for (const l of reqs) expect(l.url).toBe(l.name);
+  expect(reqs.find((l) => l.status === "404")).toMatchObject({ error_code: "1404", proto: "HTTP/1.1" });
+  expect(reqs.some((l) => "error" in l)).toBe(false);
+}, 60_000);

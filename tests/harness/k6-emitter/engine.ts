@@ -340,20 +340,22 @@ export class Engine {
     vu.bytesSent += ex.bytesSent;
     vu.bytesReceived += ex.bytesReceived;
     const expected = res.status >= 200 && res.status < 400;
+    const clean = cleanUrl(req.url);
+    // As k6's transport (lib/netext/httpext/transport.go): a script-set `name` also becomes the
+    // `url` tag, so URLs never add cardinality once a script names its requests.
     const system: Record<string, string> = {
       scenario: this.scenarioOf(vu),
       group: req.group,
       method: req.method,
-      url: req.url,
-      name: req.url,
+      url: req.tags.name ?? clean,
+      name: clean,
       status: String(res.status),
-      proto: res.proto,
       expected_response: String(expected),
     };
-    if (res.error_code !== 0) {
-      system.error_code = String(res.error_code);
-      system.error = res.error;
-    }
+    if (res.status !== 0) system.proto = res.proto;
+    if (res.error_code !== 0) system.error_code = String(res.error_code);
+    // The `error` tag carries transport errors only; an HTTP 4xx/5xx has an error_code and no error.
+    if (res.status === 0) system.error = res.error;
     const tags = this.tags(system, req.tags);
     const t = Date.now();
     const tm = res.timings;
@@ -479,6 +481,19 @@ export class Engine {
         vu.port.close();
       }),
     );
+  }
+}
+
+/** The URL without credentials, as k6's URL.Clean. */
+function cleanUrl(raw: string): string {
+  try {
+    const u = new URL(raw);
+    if (u.username === "" && u.password === "") return raw;
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return raw;
   }
 }
 
