@@ -1,12 +1,16 @@
-// `npm run bench`: the data path's cost, measured side by side on real k6 and Prometheus binaries
-// (scripts/install-tools.sh) with the project's own flags, config, env and dashboards. Not part of
+// `npm run bench`: the data path's cost, measured side by side with the real Prometheus binary
+// (scripts/install-tools.sh) and the repo's k6-compatible emitter (tests/harness/k6-emitter; k6 is
+// AGPL and never built here), with the project's own flags, config, env and dashboards. The
+// output-overhead benchmark needs a real k6 (K6_BIN) and is skipped without one. Not part of
 // pass/fail. Loopback only. Results go to stdout and results/bench.json; docs/BENCHMARKS.md records
 // a run.
 //
 // Env: BENCH_ONLY (comma list of cardinality,overhead,dashboards,storage), BENCH_RUNS (24 stored runs per
 // mode), BENCH_RUN_SECONDS (300, length of each stored run), BENCH_CONCURRENCY (12 k6 processes per
 // mode at once), BENCH_STORAGE_SECONDS (120, runs of the storage matrix), BENCH_ROUNDS (5 interleaved
-// overhead rounds), BENCH_REPS (9 timings per query).
+// overhead rounds), BENCH_REPS (9 timings per query). BENCH_ONLY=real-engine (not in the default
+// list: it needs a Docker Engine and the Pulumi engine) times up/preview/destroy and each change
+// class on the real engines (bench/real-engine.ts).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -20,6 +24,7 @@ import { benchCardinality, printCardinality, withoutSystemTags } from "./cardina
 import { benchDashboardCost, printDashboardCost, rulesDirWithCandidates, storeRuns } from "./dashboard-cost";
 import { PUSH_INTERVALS, benchOverhead, printOverhead } from "./overhead";
 import { ADMIN_API_FLAG, StorageResult, benchStorageMatrix, k6BlockBytes, printStorage } from "./storage";
+import { benchRealEngine, printRealEngine } from "./real-engine";
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -128,6 +133,12 @@ async function main(): Promise<void> {
           fs.rmSync(dir, { recursive: true, force: true });
         }
       }
+    }
+
+    if (only.has("real-engine")) {
+      const r = await benchRealEngine();
+      report.realEngine = r;
+      print(printRealEngine(r));
     }
 
     if (only.has("storage")) {

@@ -163,6 +163,12 @@ describe("dev stack on a real engine", () => {
     // The summary file landed in the results volume, owned by the k6 user.
     const summary = s.docker_(["cp", `k6obs-dev-k6:${K6_RESULTS_DIR}/${testId}.summary.json`, "-"]);
     expect(summary.length).toBeGreaterThan(0);
+    if (s.images.k6.startsWith("k6obs-e2e/") && !s.images.k6Placeholder) {
+      // The stand-in says what it is and which argv it got.
+      const logs = s.logs("k6obs-dev-k6");
+      expect(logs).toContain("k6-compatible test stand-in (not k6)");
+      expect(logs).toContain(`"testid=${testId}"`);
+    }
     if (s.images.k6Placeholder) {
       say("k6 stand-in is the PLACEHOLDER (no emitter yet): it sends no samples, the next assertion fails");
     }
@@ -327,6 +333,9 @@ describe("dev stack on a real engine", () => {
     expect(now.reload).not.toBe(ctx.ids.reload);
     const cfg = await getJson<{ data: { yaml: string } }>(`${ctx.prometheusUrl}/api/v1/status/config`);
     expect(cfg.data.yaml).toContain("e2e_edit: reloaded");
+    expect(s.docker_(["inspect", "--format", "{{.State.ExitCode}}", "k6obs-dev-prometheus-reload"])).toBe(
+      "0",
+    );
     ctx.ids = now;
   });
 
@@ -363,6 +372,11 @@ describe("dev stack on a real engine", () => {
     expect(now.grafana).not.toBe(ctx.ids.grafana);
     ctx.ids = now;
     expect(health("k6obs-dev-grafana")).toBe("healthy");
+    expect(sb.docker_(["inspect", "--format", "{{.Config.Image}}", "k6obs-dev-grafana"])).toBe(
+      s.docker_(["image", "inspect", "--format", "{{.Id}}", s.images.grafanaBump]),
+    );
+    const me = await getJson<{ login: string }>(`${ctx.grafanaUrl}/api/user`, auth());
+    expect(me.login).toBe(ctx.user);
   });
 
   test("no change class replaces or deletes a volume", () => {
@@ -504,9 +518,7 @@ describe("data survives destroy", () => {
     expect(s.docker_(["exec", "k6obs-dev-grafana", "ls", "/var/lib/grafana"]).split(/\s+/)).toContain(
       "grafana.db",
     );
-    expect(s.docker_(["logs", "k6obs-dev-grafana"])).toMatch(
-      /admin password applied to the existing database/,
-    );
+    expect(s.logs("k6obs-dev-grafana")).toMatch(/admin password applied to the existing database/);
   });
 });
 

@@ -3,6 +3,7 @@
  * repository ("the checkout") with its own K6OBS_HOME. The suite drives the project's own commands
  * in that copy (`npm run up`, `preview`, `destroy`, `k6:rerun`, `purge-data`, `pulumi`).
  */
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { E2eImages, ensureImages } from "../images/build";
@@ -42,6 +43,8 @@ export class E2eSandbox {
   readonly env: NodeJS.ProcessEnv;
 
   private constructor(
+    /** Which Pulumi engine runs, as printed at setup. */
+    readonly engine: string,
     readonly docker: DockerEngine,
     readonly images: E2eImages,
     readonly ports: Record<"dev" | "ci", StackPorts>,
@@ -72,7 +75,7 @@ export class E2eSandbox {
     const started = Date.now();
     const docker = startDocker();
     const pulumiHome = pulumiHomeFor(temp.dir);
-    await ensurePulumiEngine(pulumiHome);
+    const engine = await ensurePulumiEngine(pulumiHome);
     const given = {
       prometheus: process.env.K6OBS_E2E_PROMETHEUS_IMAGE,
       grafana: process.env.K6OBS_E2E_GRAFANA_IMAGE,
@@ -89,7 +92,7 @@ export class E2eSandbox {
       dev: { grafana: g1 ?? 0, prometheus: p1 ?? 0 },
       ci: { grafana: g2 ?? 0, prometheus: p2 ?? 0 },
     };
-    const sb = new E2eSandbox(docker, images, ports, temp, pulumiHome);
+    const sb = new E2eSandbox(engine, docker, images, ports, temp, pulumiHome);
     copyCheckout(REPO, sb.checkout);
     // Stack files set before any pulumi command, so the first `up` meets an empty backend. Ports
     // are free ones (a user's real dev stack may hold 3000/9090 on this host); the k6 runs are short.
@@ -173,6 +176,13 @@ export class E2eSandbox {
   /** A docker CLI call against the suite's engine. */
   docker_(args: string[], input?: string): string {
     return sh("docker", args, { ...this.env }, input).trim();
+  }
+
+  /** A container's stdout and stderr (docker logs writes them to its own two streams). */
+  logs(name: string): string {
+    const r = spawnSync("docker", ["logs", name], { env: this.env, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`docker logs ${name}: ${r.stderr}`);
+    return `${r.stdout}${r.stderr}`;
   }
 
   /** Container id by name, or undefined when there is no such container. */
