@@ -72,8 +72,26 @@ export class E2eSandbox {
   /** Starts Docker, finds the Pulumi engine, builds the images and makes the checkout copy. */
   static async create(): Promise<E2eSandbox> {
     const temp = tempDir("k6obs-e2e-");
+    let docker: DockerEngine | undefined;
+    try {
+      docker = startDocker();
+      return await E2eSandbox.setUp(temp, docker);
+    } catch (e) {
+      // Undo what a failed setup started; the error (the reason) goes to every test.
+      try {
+        docker?.stop();
+      } finally {
+        temp.remove();
+      }
+      throw e;
+    }
+  }
+
+  private static async setUp(
+    temp: { dir: string; remove: () => void },
+    docker: DockerEngine,
+  ): Promise<E2eSandbox> {
     const started = Date.now();
-    const docker = startDocker();
     const pulumiHome = pulumiHomeFor(temp.dir);
     const engine = await ensurePulumiEngine(pulumiHome);
     const given = {
