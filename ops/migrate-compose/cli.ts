@@ -4,18 +4,29 @@
 // compose admin password shorter than 12 characters) is explained in a note.
 import * as fs from "fs";
 import * as path from "path";
-import { ComposeMigration, composeToConfig, renderCommands } from "./lib/compose-migration";
+import { parseFlags } from "../lib/cli";
+import { ComposeMigration, composeToConfig, renderCommands } from "./compose-migration";
 
-const args = process.argv.slice(2);
-const file = args.find((a) => !a.startsWith("--") && args[args.indexOf(a) - 1] !== "--project");
-if (!file) {
-  console.error("usage: npm run migrate:compose -- <docker-compose.yml> [--project NAME] [--show-secrets]");
+const USAGE = "usage: npm run migrate:compose -- <docker-compose.yml> [--project NAME] [--show-secrets]";
+
+let parsed;
+try {
+  parsed = parseFlags(
+    process.argv.slice(2),
+    { project: "value", "show-secrets": "bool" },
+    { positionals: 1 },
+  );
+} catch (err) {
+  console.error(`migrate:compose: ${(err as Error).message}\n${USAGE}`);
   process.exit(2);
 }
-const projectIdx = args.indexOf("--project");
+const file = parsed.positionals[0];
+if (parsed.help || file === undefined) {
+  console.error(USAGE);
+  process.exit(parsed.help ? 0 : 2);
+}
 // Compose's default project name is the directory holding the file (unless the file sets `name:`).
-const project =
-  projectIdx >= 0 ? (args[projectIdx + 1] ?? "") : path.basename(path.dirname(path.resolve(file)));
+const project = parsed.values.project ?? path.basename(path.dirname(path.resolve(file)));
 let migration: ComposeMigration;
 try {
   migration = composeToConfig(fs.readFileSync(file, "utf8"), project);
@@ -25,7 +36,7 @@ try {
 }
 console.log(`# Stack config taking over ${file} (compose project "${project}"); stop it first WITHOUT -v:`);
 console.log(`#   docker compose -f ${file} down`);
-for (const line of renderCommands(migration, args.includes("--show-secrets"))) console.log(line);
+for (const line of renderCommands(migration, parsed.values["show-secrets"] === true)) console.log(line);
 console.log(
   "npm run preview   # the volumes show as create: Docker returns the existing ones, data untouched",
 );

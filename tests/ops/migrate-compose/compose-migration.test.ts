@@ -1,6 +1,10 @@
-import { parseConfig } from "../components/config";
-import { ComposeMigration, composeToConfig, renderCommands } from "../scripts/lib/compose-migration";
-import { REPO_ROOT } from "./helpers/program";
+import { parseConfig } from "../../../components/config";
+import {
+  ComposeMigration,
+  composeToConfig,
+  renderCommands,
+} from "../../../ops/migrate-compose/compose-migration";
+import { REPO_ROOT } from "../../helpers/program";
 
 // The seed user's stack, as most k6 + Prometheus + Grafana compose files look.
 const SEED = `
