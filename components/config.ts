@@ -13,6 +13,7 @@ import {
 import { RESERVED_SCRIPT_ENV } from "./k6-settings";
 import { dockerName } from "./naming";
 import { TREND_MODES, TrendMode, isTrendMode } from "./trend-mode";
+import { LOOPBACK_ALLOWED, isLoopbackIp, isUnspecifiedIp, urlHost } from "../model/net";
 
 /** Config namespace of this project (`pulumi config set k6-observatory:<key>`). */
 export const CONFIG_NAMESPACE = "k6-observatory";
@@ -124,11 +125,6 @@ const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const IMAGE_REPO = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-/** Whether an address is IPv4 loopback (127.0.0.0/8) or IPv6 `::1`. */
-export function isLoopback(address: string): boolean {
-  return net.isIPv4(address) ? address.startsWith("127.") : address === "::1";
-}
-
 /** Splits `repo:tag[@sha256:...]`; undefined when the reference has no tag or is malformed. */
 export function parseImageRef(ref: string): ImageSpec | undefined {
   const [nameAndTag, digest, ...rest] = ref.split("@");
@@ -207,11 +203,11 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   const allowNonLoopbackBind = bool("allowNonLoopbackBind");
   if (!net.isIP(bindAddress)) {
     bad("bindAddress", bindAddress, "an IPv4 or IPv6 address, e.g. 127.0.0.1 (default), ::1 or 0.0.0.0");
-  } else if (!isLoopback(bindAddress) && !allowNonLoopbackBind) {
+  } else if (!isLoopbackIp(bindAddress) && !allowNonLoopbackBind) {
     bad(
       "bindAddress",
       bindAddress,
-      `a loopback address (127.0.0.0/8 or ::1) unless ${CONFIG_NAMESPACE}:allowNonLoopbackBind is true`,
+      `${LOOPBACK_ALLOWED} unless ${CONFIG_NAMESPACE}:allowNonLoopbackBind is true`,
     );
   }
 
@@ -228,8 +224,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   const rootUrlRaw = str("grafanaRootUrl");
   let grafanaRootUrl: string;
   if (rootUrlRaw === "") {
-    const unspecified = bindAddress === "0.0.0.0" || bindAddress === "::";
-    const host = unspecified ? "localhost" : bindAddress.includes(":") ? `[${bindAddress}]` : bindAddress;
+    const host = isUnspecifiedIp(bindAddress) ? "localhost" : urlHost(bindAddress);
     grafanaRootUrl = `http://${host}:${grafanaPort}`;
   } else {
     grafanaRootUrl = rootUrlRaw.replace(/\/+$/, "");
@@ -363,7 +358,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   }
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
     bad("k6TargetUrl", targetUrl, "an absolute http:// or https:// URL of the system under test");
-  } else if (url.hostname === "localhost" || isLoopback(url.hostname.replace(/^\[|\]$/g, ""))) {
+  } else if (url.hostname === "localhost" || isLoopbackIp(url.hostname.replace(/^\[|\]$/g, ""))) {
     bad(
       "k6TargetUrl",
       targetUrl,

@@ -3,7 +3,7 @@
  * (policy/index.ts) because constructing a PolicyPack starts a gRPC server: tests import this
  * module and call the validation functions directly.
  *
- * This module imports types from @pulumi/policy and pure modules of components/ (images, labels),
+ * This module imports types from @pulumi/policy and pure modules of components/ and model/,
  * nothing from Node: the Pulumi CLI runs the pack through ts-node with type checking and without
  * this repository's tsconfig, so Node's types are not available to it.
  */
@@ -11,6 +11,7 @@ import type { ResourceValidation, ResourceValidationPolicy } from "@pulumi/polic
 // Shared with the program, so stack config validation and the policies apply the same rules.
 import { unpinnedImageReason } from "../components/images";
 import { RETAIN_LABEL } from "../components/labels";
+import { isLoopbackIp } from "../model/net";
 
 export { RETAIN_LABEL, unpinnedImageReason };
 
@@ -134,35 +135,15 @@ export const validateImagePinned: ResourceValidation = (args, reportViolation) =
 // Host ports on loopback
 // ---------------------------------------------------------------------------------------------
 
-const IPV4_OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const IPV4_LOOPBACK = new RegExp(`^127(?:\\.${IPV4_OCTET}){3}$`);
-
-/** ::1 in any of its spellings (compressed, expanded, leading zeros), optionally in brackets. */
-function isIpv6Loopback(address: string): boolean {
-  const halves = address.split("::");
-  if (halves.length > 2) {
-    return false;
-  }
-  const groups = (part: string | undefined): string[] => (part ? part.split(":") : []);
-  const head = groups(halves[0]);
-  const tail = groups(halves[1]);
-  const all =
-    halves.length === 2
-      ? [...head, ...new Array<string>(8 - head.length - tail.length).fill("0"), ...tail]
-      : head;
-  if (all.length !== 8 || !all.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) {
-    return false;
-  }
-  return all.slice(0, 7).every((g) => parseInt(g, 16) === 0) && parseInt(all[7] ?? "", 16) === 1;
-}
-
-/** True for 127.0.0.0/8 and ::1. An empty or missing address means 0.0.0.0 to Docker. */
+/**
+ * The stack's loopback rule (model/net.ts) on a raw provider value: an empty or missing address
+ * means 0.0.0.0 to Docker; the value is trimmed and may come in URL brackets.
+ */
 export function isLoopbackAddress(address: string | undefined): boolean {
   if (!address) {
     return false;
   }
-  const bare = address.trim().replace(/^\[(.*)\]$/, "$1");
-  return IPV4_LOOPBACK.test(bare) || isIpv6Loopback(bare);
+  return isLoopbackIp(address.trim().replace(/^\[(.*)\]$/, "$1"));
 }
 
 /**
