@@ -1,6 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { RETAIN_LABEL } from "./labels";
+import { LABEL } from "./labels";
 import { PKG, stackLabels } from "./naming";
 
 /** One data volume to declare. */
@@ -47,8 +47,8 @@ export class DataVolumes extends pulumi.ComponentResource {
         {
           name: spec.name,
           labels: stackLabels(args.stack, spec.role, {
-            [RETAIN_LABEL]: "true",
-            "k6obs.adopted": String(spec.adopted),
+            [LABEL.retain]: "true",
+            [LABEL.adopted]: String(spec.adopted),
           }),
         },
         {

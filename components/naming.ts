@@ -1,4 +1,5 @@
 import * as docker from "@pulumi/docker";
+import { stackLabelMap } from "./labels";
 
 /** Prefix of every Docker object this project names. */
 export const NAME_PREFIX = "k6obs";
@@ -10,12 +11,11 @@ export function dockerName(stack: string, role: string): string {
   return `${NAME_PREFIX}-${stack}-${role}`;
 }
 
-/** Labels every Docker object of a stack carries; `docker ps --filter label=k6obs.stack=dev` finds them. */
+/** Labels every Docker object of a stack carries (keys in labels.ts), in the provider's list shape. */
 export function stackLabels(
   stack: string,
   role: string,
   extra: Record<string, string> = {},
 ): docker.types.input.ContainerLabel[] {
-  const labels: Record<string, string> = { "k6obs.stack": stack, "k6obs.role": role, ...extra };
-  return Object.entries(labels).map(([label, value]) => ({ label, value }));
+  return Object.entries(stackLabelMap(stack, role, extra)).map(([label, value]) => ({ label, value }));
 }
