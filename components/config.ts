@@ -6,8 +6,10 @@ import {
   GRAFANA_IMAGE,
   K6_IMAGE,
   PROMETHEUS_IMAGE,
+  ImageSpec,
   PinnedImage,
   imageRef,
+  parseImageRef,
   unpinnedImageReason,
 } from "./images";
 import { RESERVED_SCRIPT_ENV } from "./k6-settings";
@@ -45,18 +47,6 @@ export const CONFIG_DEFAULTS = {
 
 /** A config key of this project. */
 export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
-
-/** An image reference split into its parts. */
-export interface ImageSpec {
-  /** Full reference as given, e.g. `prom/prometheus:v3.15.1@sha256:...`. */
-  readonly ref: string;
-  /** Repository part, e.g. `prom/prometheus`. */
-  readonly repo: string;
-  /** Tag, e.g. `v3.15.1`. */
-  readonly tag: string;
-  /** `sha256:...` digest if the reference pins one. */
-  readonly digest?: string;
-}
 
 /** The validated configuration of one stack. */
 export interface ObservatoryConfig {
@@ -121,27 +111,6 @@ const PROMETHEUS_SIZE = /^[1-9]\d*(B|KB|MB|GB|TB|PB|EB)$/;
 const GO_DURATION = /^(\d+)(ms|s|m)$/;
 const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const IMAGE_REPO = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-
-/** Splits `repo:tag[@sha256:...]`; undefined when the reference has no tag or is malformed. */
-export function parseImageRef(ref: string): ImageSpec | undefined {
-  const [nameAndTag, digest, ...rest] = ref.split("@");
-  if (nameAndTag === undefined || rest.length > 0 || (digest !== undefined && !DIGEST.test(digest))) {
-    return undefined;
-  }
-  const colon = nameAndTag.lastIndexOf(":");
-  if (colon < 0 || nameAndTag.indexOf("/", colon) >= 0) {
-    return undefined;
-  }
-  const repo = nameAndTag.slice(0, colon);
-  const tag = nameAndTag.slice(colon + 1);
-  if (!IMAGE_REPO.test(repo) || !IMAGE_TAG.test(tag)) {
-    return undefined;
-  }
-  return digest === undefined ? { ref, repo, tag } : { ref, repo, tag, digest };
-}
 
 function pinned(image: PinnedImage): ImageSpec {
   return { ref: imageRef(image), repo: image.repo, tag: image.tag };

@@ -75,3 +75,31 @@ export function unpinnedImageReason(ref: string): string | undefined {
   if (!RELEASE_TAG.test(tag)) return `uses the moving tag \`${tag}\` (not a full x.y.z release)`;
   return undefined;
 }
+
+/** An image reference split into its parts. */
+export interface ImageSpec {
+  /** Full reference as given, e.g. `prom/prometheus:v3.15.1@sha256:...`. */
+  readonly ref: string;
+  /** Repository part, e.g. `prom/prometheus`. */
+  readonly repo: string;
+  /** Tag, e.g. `v3.15.1`. */
+  readonly tag: string;
+  /** `sha256:...` digest if the reference pins one. */
+  readonly digest?: string;
+}
+
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const IMAGE_REPO = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/**
+ * A `repo:tag[@sha256:<digest>]` reference as the stack config accepts it (a tag is required);
+ * undefined when the reference has no tag or any part is malformed. Splits with
+ * {@link splitImageRef}, the one image-reference parser.
+ */
+export function parseImageRef(ref: string): ImageSpec | undefined {
+  const { repository, tag, digest } = splitImageRef(ref);
+  if (tag === undefined || !IMAGE_REPO.test(repository) || !IMAGE_TAG.test(tag)) return undefined;
+  if (digest !== undefined && !DIGEST.test(digest)) return undefined;
+  return digest === undefined ? { ref, repo: repository, tag } : { ref, repo: repository, tag, digest };
+}

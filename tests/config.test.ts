@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { CONFIG_DEFAULTS, ConfigError, ConfigKey, parseConfig, parseImageRef } from "../components/config";
+import { CONFIG_DEFAULTS, ConfigError, ConfigKey, parseConfig } from "../components/config";
+import { parseImageRef } from "../components/images";
 import { ProgramError, REPO_ROOT, runProgram } from "./helpers/program";
 
 const ctx = { stack: "dev", repoRoot: REPO_ROOT };
