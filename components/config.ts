@@ -13,7 +13,7 @@ import {
   unpinnedImageReason,
 } from "./images";
 import { RESERVED_SCRIPT_ENV } from "./k6-settings";
-import { dockerName } from "./naming";
+import { dockerName, isDockerName } from "./naming";
 import { TREND_MODES, TrendMode, isTrendMode } from "./trend-mode";
 import { LOOPBACK_ALLOWED, isLoopbackIp, isUnspecifiedIp, urlHost } from "../model/net";
 
@@ -109,7 +109,6 @@ export class ConfigError extends Error {
 const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 const PROMETHEUS_SIZE = /^[1-9]\d*(B|KB|MB|GB|TB|PB|EB)$/;
 const GO_DURATION = /^(\d+)(ms|s|m)$/;
-const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function pinned(image: PinnedImage): ImageSpec {
@@ -162,7 +161,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     return CONFIG_DEFAULTS[key];
   };
 
-  if (!DOCKER_NAME.test(ctx.stack)) {
+  if (!isDockerName(ctx.stack)) {
     problems.push(
       `stack name ${JSON.stringify(ctx.stack)} cannot scope Docker names: use letters, digits, '_', '.', '-' (starting with a letter or digit)`,
     );
@@ -233,7 +232,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   const volume = (key: "prometheusVolumeName" | "grafanaVolumeName", role: string) => {
     const given = str(key);
     const name = given === "" ? dockerName(ctx.stack, `${role}-data`) : given;
-    if (given !== "" && !DOCKER_NAME.test(given)) {
+    if (given !== "" && !isDockerName(given)) {
       bad(
         key,
         given,

@@ -6,6 +6,18 @@ export const NAME_PREFIX = "k6obs";
 /** Type token prefix of every component in this repo. */
 export const PKG = "k6obs:stack";
 
+/**
+ * Docker's rule for volume, container and network names (`docker volume create a` fails: "names
+ * should be at least two alphanumeric characters"): a letter or digit, then letters, digits, `_`,
+ * `.` or `-`. The stack config and the backup tools both check names with it.
+ */
+export const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** Whether Docker accepts `name` as a volume, container or network name. */
+export function isDockerName(name: string): boolean {
+  return DOCKER_NAME.test(name);
+}
+
 /** Stack-scoped Docker name, e.g. `k6obs-dev-prometheus`. */
 export function dockerName(stack: string, role: string): string {
   return `${NAME_PREFIX}-${stack}-${role}`;
