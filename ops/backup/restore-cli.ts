@@ -4,7 +4,11 @@
  * Restores volumes from a backup made by `npm run backup`. See docs/OPERATIONS.md
  * ("Back up and restore the data volumes").
  */
-import { DockerCli, MANIFEST_FILE, parseRestoreArgs, restoreVolumes } from "./lib/volume-backup";
+import { runCli } from "../lib/cli";
+import { parseRestoreArgs } from "./args";
+import { DockerCli } from "./docker";
+import { MANIFEST_FILE } from "./manifest";
+import { restoreVolumes } from "./restore";
 
 const USAGE = `Usage: npm run restore -- --from DIR [options]
 
@@ -40,14 +44,9 @@ const docker = new DockerCli();
 
 // Without handlers Node would exit at once and leave the services stopped. Killing the helper
 // container fails the pending step instead, and its `finally` starts the stopped services again.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
+runCli("restore", main, {
+  onSignal: (signal) => {
     console.error(`restore: ${signal}: stopping the copy; stopped containers are started again`);
     docker.killRunning();
-  });
-}
-
-main().catch((err: unknown) => {
-  console.error(`restore: ${(err as Error).message}`);
-  process.exitCode = 1;
+  },
 });

@@ -4,19 +4,15 @@
  * Archives the stack's data volumes (tar.gz per volume + manifest.json) into
  * backups/<stack>/<timestamp>/ or --out. See docs/OPERATIONS.md ("Back up and restore the data volumes").
  */
-import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { PROMETHEUS_IMAGE, imageRef } from "../components/images";
-import {
-  BackupPlan,
-  DockerCli,
-  backupVolumes,
-  parseBackupArgs,
-  parseStackOutputs,
-  planFromFlags,
-  planFromStack,
-  timestampDirName,
-} from "./lib/volume-backup";
+import { PROMETHEUS_IMAGE, imageRef } from "../../components/images";
+import { runCli } from "../lib/cli";
+import { readStackOutputs, stackName } from "../lib/stack-outputs";
+import { parseBackupArgs } from "./args";
+import { backupVolumes } from "./backup";
+import { DockerCli } from "./docker";
+import { timestampDirName } from "./manifest";
+import { BackupPlan, parseStackOutputs, planFromFlags, planFromStack } from "./plan";
 
 const USAGE = `Usage: npm run backup -- [options]
 
@@ -33,24 +29,7 @@ started again afterwards, also when the copy fails.
   --stop-container NAME   Also stop this container for the whole backup (repeatable).
   -h, --help              Show this help.`;
 
-const repoRoot = path.resolve(__dirname, "..");
-
-function pulumi(stack: string, args: string[]): string {
-  try {
-    return execFileSync("bash", [path.join(repoRoot, "scripts/pulumi.sh"), ...args], {
-      cwd: repoRoot,
-      env: { ...process.env, K6OBS_STACK: stack },
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-  } catch (err) {
-    throw new Error(
-      `reading stack ${stack} with "scripts/pulumi.sh ${args.join(" ")}" failed (${(err as Error).message.split("\n")[0]}); ` +
-        `name the volumes with --volume NAME[:role] to back up without Pulumi`,
-      { cause: err },
-    );
-  }
-}
+const repoRoot = path.resolve(__dirname, "..", "..");
 
 async function main(): Promise<void> {
   const args = parseBackupArgs(process.argv.slice(2));
@@ -62,9 +41,14 @@ async function main(): Promise<void> {
   if (args.volumes.length > 0) {
     plan = planFromFlags(args, imageRef(PROMETHEUS_IMAGE));
   } else {
-    // scripts/pulumi.sh picks the stack from K6OBS_STACK (default dev).
-    const stack = args.stack ?? process.env.K6OBS_STACK ?? "dev";
-    const outputs = parseStackOutputs(JSON.parse(pulumi(stack, ["stack", "output", "--json"])));
+    const stack = stackName(args.stack);
+    const outputs = parseStackOutputs(
+      readStackOutputs({
+        repoRoot,
+        stack,
+        advice: "name the volumes with --volume NAME[:role] to back up without Pulumi",
+      }),
+    );
     plan = { ...planFromStack(stack, outputs, args.image), stopContainers: args.stopContainers };
   }
   const now = new Date();
@@ -79,14 +63,9 @@ const docker = new DockerCli();
 
 // Without handlers Node would exit at once and leave the services stopped. Killing the helper
 // container fails the pending step instead, and its `finally` starts the stopped services again.
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
+runCli("backup", main, {
+  onSignal: (signal) => {
     console.error(`backup: ${signal}: stopping the copy; stopped containers are started again`);
     docker.killRunning();
-  });
-}
-
-main().catch((err: unknown) => {
-  console.error(`backup: ${(err as Error).message}`);
-  process.exitCode = 1;
+  },
 });
