@@ -111,6 +111,18 @@ export class E2eSandbox {
       ci: { grafana: g2 ?? 0, prometheus: p2 ?? 0 },
     };
     const sb = new E2eSandbox(engine, docker, images, ports, temp, pulumiHome);
+    if (docker.mode === "dedicated") {
+      // Left over by a run that was killed before its cleanup: the suite's own engine holds nothing else.
+      const left = sb.objects("");
+      if (left.containers.length + left.volumes.length > 0) {
+        say(
+          `removing what an interrupted run left in the suite's engine: ${[...left.containers, ...left.volumes].join(", ")}`,
+        );
+        if (left.containers.length) sb.docker_(["rm", "-f", ...left.containers]);
+        if (left.volumes.length) sb.docker_(["volume", "rm", "-f", ...left.volumes]);
+      }
+      for (const n of left.networks.filter((x) => x.startsWith("k6obs-"))) sb.docker_(["network", "rm", n]);
+    }
     copyCheckout(REPO, sb.checkout);
     // Stack files set before any pulumi command, so the first `up` meets an empty backend. Ports
     // are free ones (a user's real dev stack may hold 3000/9090 on this host); the k6 runs are short.
