@@ -1,22 +1,22 @@
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { Observatory, observatoryArgsFromConfig } from "./components";
 import { loadConfig } from "./components/config";
-import { Observatory, checkProvisioning } from "./components/observatory";
 
-// Both throw before anything is declared.
+// Stack config first (messages name its keys), then the component validates its args; both throw
+// before anything is declared.
 const config = loadConfig(__dirname);
-checkProvisioning(__dirname, config.trendMode);
-const stack = new Observatory("k6obs", {
-  config,
-  repoRoot: __dirname,
-  adminPassword: config.grafanaAdminPassword,
-});
+const stack = new Observatory(
+  "k6obs",
+  observatoryArgsFromConfig(config, path.join(__dirname, "provisioning")),
+);
 
 /** Grafana on the host. */
-export const grafanaUrl = stack.grafana.url;
+export const grafanaUrl = stack.grafanaUrl;
 /** Prometheus API/UI on the host. */
-export const prometheusUrl = stack.prometheus.url;
+export const prometheusUrl = stack.prometheusUrl;
 /** Grafana admin login. */
-export const grafanaAdminUser = config.grafanaAdminUser;
+export const grafanaAdminUser = stack.adminUser;
 /** Grafana admin password: `npm run pulumi -- stack output grafanaAdminPassword --show-secrets`. */
 export const grafanaAdminPassword = stack.adminPassword;
 /** Retained volume holding the Prometheus TSDB. */
@@ -34,7 +34,7 @@ export const grafanaImage = stack.grafana.imageRef;
 /** The stack network. */
 export const network = stack.network.name;
 /** Trend mode the k6 env, Prometheus and the provisioned dashboard agree on. */
-export const trendMode = config.trendMode;
+export const trendMode = stack.trendMode;
 /** testid of the last k6 run (select it in the k6 dashboard), or undefined when k6 is off. */
 export const k6TestId = stack.k6?.testId;
 /** Command that copies the run's JSON end-of-test summary to the current directory. */
@@ -46,4 +46,4 @@ export const k6Output = stack.k6?.container.containerLogs;
 /** URN that `npm run k6:rerun` replaces to run the test again. */
 export const k6RunIdUrn = stack.k6?.runId.urn;
 /** Whether the data volumes are protected on top of retained. */
-export const volumesProtected = pulumi.output(config.protectVolumes);
+export const volumesProtected = pulumi.output(stack.volumesProtected);

@@ -100,8 +100,11 @@ export type RawConfig = (key: ConfigKey) => string | undefined;
 
 /** Thrown when stack config is invalid; lists every problem found, one per line. */
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`Invalid ${CONFIG_NAMESPACE} stack config:\n  - ${problems.join("\n  - ")}`);
+  constructor(
+    readonly problems: readonly string[],
+    subject = `${CONFIG_NAMESPACE} stack config`,
+  ) {
+    super(`Invalid ${subject}:\n  - ${problems.join("\n  - ")}`);
     this.name = "ConfigError";
   }
 }
@@ -131,6 +134,14 @@ export interface ParseContext {
   readonly repoRoot: string;
   /** Whether a key's value is stored encrypted in the stack file; unknown when absent. */
   readonly isSecret?: (key: ConfigKey) => boolean;
+  /** How messages name a key (default `k6-observatory:<key>`; the Observatory component names its args). */
+  readonly label?: (key: ConfigKey) => string;
+  /** What the error is about (default "k6-observatory stack config"). */
+  readonly subject?: string;
+  /** The provisioning directory (default `<repoRoot>/provisioning`). */
+  readonly provisioningDir?: string;
+  /** Directory k6Script is relative to (default repoRoot), and how messages describe it. */
+  readonly scriptBase?: { readonly dir: string; readonly hint: string };
 }
 
 /**
@@ -139,8 +150,9 @@ export interface ParseContext {
  */
 export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfig {
   const problems: string[] = [];
+  const label = ctx.label ?? ((key: ConfigKey) => `${CONFIG_NAMESPACE}:${key}`);
   const bad = (key: ConfigKey, value: string, allowed: string): void => {
-    problems.push(`${CONFIG_NAMESPACE}:${key} = ${JSON.stringify(value)} is not allowed: ${allowed}`);
+    problems.push(`${label(key)} = ${JSON.stringify(value)} is not allowed: ${allowed}`);
   };
   const str = (key: ConfigKey): string => {
     const v = raw(key);
@@ -172,11 +184,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   if (!net.isIP(bindAddress)) {
     bad("bindAddress", bindAddress, "an IPv4 or IPv6 address, e.g. 127.0.0.1 (default), ::1 or 0.0.0.0");
   } else if (!isLoopbackIp(bindAddress) && !allowNonLoopbackBind) {
-    bad(
-      "bindAddress",
-      bindAddress,
-      `${LOOPBACK_ALLOWED} unless ${CONFIG_NAMESPACE}:allowNonLoopbackBind is true`,
-    );
+    bad("bindAddress", bindAddress, `${LOOPBACK_ALLOWED} unless ${label("allowNonLoopbackBind")} is true`);
   }
 
   const grafanaPort = port("grafanaPort");
@@ -185,7 +193,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     bad(
       "prometheusPort",
       String(prometheusPort),
-      `a port different from ${CONFIG_NAMESPACE}:grafanaPort (${grafanaPort})`,
+      `a port different from ${label("grafanaPort")} (${grafanaPort})`,
     );
   }
 
@@ -250,7 +258,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     bad(
       "grafanaVolumeName",
       volumes.grafana.name,
-      `a different volume from ${CONFIG_NAMESPACE}:prometheusVolumeName`,
+      `a different volume from ${label("prometheusVolumeName")}`,
     );
   }
   for (const [key, v] of [
@@ -266,12 +274,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   if (grafanaAdminPassword !== "" && (grafanaAdminPassword.length < 12 || /\s/.test(grafanaAdminPassword))) {
     // Never echo a secret: describe it instead.
     problems.push(
-      `${CONFIG_NAMESPACE}:grafanaAdminPassword = (secret, ${grafanaAdminPassword.length} characters) is not allowed: at least 12 characters without whitespace, or empty to generate one`,
+      `${label("grafanaAdminPassword")} = (secret, ${grafanaAdminPassword.length} characters) is not allowed: at least 12 characters without whitespace, or empty to generate one`,
     );
   }
   if (grafanaAdminPassword !== "" && ctx.isSecret && !ctx.isSecret("grafanaAdminPassword")) {
     problems.push(
-      `${CONFIG_NAMESPACE}:grafanaAdminPassword = (plaintext, ${grafanaAdminPassword.length} characters) is not allowed: ` +
+      `${label("grafanaAdminPassword")} = (plaintext, ${grafanaAdminPassword.length} characters) is not allowed: ` +
         `store it encrypted with \`pulumi config set --secret grafanaAdminPassword <value>\``,
     );
   }
@@ -303,16 +311,16 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   };
 
   const k6Enabled = bool("k6Enabled");
-  const k6Dir = path.join(ctx.repoRoot, "provisioning", "k6");
+  const k6Dir = path.join(ctx.provisioningDir ?? path.join(ctx.repoRoot, "provisioning"), "k6");
+  const scriptBase = ctx.scriptBase ?? {
+    dir: ctx.repoRoot,
+    hint: "a .js or .ts file under provisioning/k6/, relative to the repository root, e.g. provisioning/k6/scripts/smoke.js",
+  };
   const script = str("k6Script");
-  const scriptHostPath = path.resolve(ctx.repoRoot, script);
+  const scriptHostPath = path.resolve(scriptBase.dir, script);
   const scriptInK6Dir = path.relative(k6Dir, scriptHostPath).split(path.sep).join("/");
   if (path.isAbsolute(script) || scriptInK6Dir.startsWith("..") || !/\.(js|ts)$/.test(script)) {
-    bad(
-      "k6Script",
-      script,
-      "a .js or .ts file under provisioning/k6/, relative to the repository root, e.g. provisioning/k6/scripts/smoke.js",
-    );
+    bad("k6Script", script, scriptBase.hint);
   } else if (!fs.existsSync(scriptHostPath) || !fs.statSync(scriptHostPath).isFile()) {
     bad("k6Script", script, `an existing file; ${scriptHostPath} does not exist`);
   }
@@ -371,7 +379,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   }
 
   if (problems.length > 0) {
-    throw new ConfigError(problems);
+    throw new ConfigError(problems, ctx.subject);
   }
   return {
     stack: ctx.stack,

@@ -3,7 +3,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as fs from "fs";
 import * as path from "path";
-import { ObservatoryConfig } from "./config";
 import { DataVolumes } from "./data-volumes";
 import { GRAFANA_DASHBOARDS_DIR, GRAFANA_INTERNAL_PORT, GRAFANA_PROVISIONING_DIR, Grafana } from "./grafana";
 import { hashDirectory } from "./hash";
@@ -11,21 +10,13 @@ import { K6Run } from "./k6-run";
 import { K6_SCRIPTS_DIR, k6Args, k6Env } from "./k6-settings";
 import { PKG, dockerName, stackLabels } from "./naming";
 import { Prometheus } from "./prometheus";
+import { ObservatoryArgs, provisioningDirOf, resolveObservatoryArgs } from "./observatory-args";
 import { PROMETHEUS_INTERNAL_PORT, prometheusFlags } from "./prometheus-settings";
+import { TrendMode } from "./trend-mode";
 
-/** Arguments of {@link Observatory}. */
-export interface ObservatoryArgs {
-  /** Validated stack config. */
-  readonly config: ObservatoryConfig;
-  /** Absolute path of the repository root, where provisioning/ lives. */
-  readonly repoRoot: string;
-  /** Admin password given in config, or undefined to generate one. */
-  readonly adminPassword?: pulumi.Input<string>;
-}
-
-/** Repository paths the containers read, all directories (see FACTS: never bind-mount single files). */
-export function provisioningPaths(repoRoot: string, trendMode: string) {
-  const p = (...parts: string[]) => path.join(repoRoot, "provisioning", ...parts);
+/** Host paths the containers read, all directories (see FACTS: never bind-mount single files). */
+export function provisioningPaths(provisioningDir: string, trendMode: string) {
+  const p = (...parts: string[]) => path.join(provisioningDir, ...parts);
   return {
     prometheus: p("prometheus"),
     k6: p("k6"),
@@ -41,13 +32,13 @@ export function provisioningPaths(repoRoot: string, trendMode: string) {
  * generates it. Bind-mounting a missing host path would make Docker create an empty root-owned
  * directory and Grafana or Prometheus would start without their config.
  */
-export function checkProvisioning(repoRoot: string, trendMode: string): void {
-  const missing = Object.values(provisioningPaths(repoRoot, trendMode)).filter(
+export function checkProvisioning(provisioningDir: string, trendMode: string): void {
+  const missing = Object.values(provisioningPaths(provisioningDir, trendMode)).filter(
     (dir) => !fs.existsSync(dir) || !fs.statSync(dir).isDirectory(),
   );
   if (missing.length > 0) {
     throw new Error(
-      `Provisioning directories missing: ${missing.map((d) => path.relative(repoRoot, d)).join(", ")}. ` +
+      `Provisioning directories missing under provisioningDir ${provisioningDir}: ${missing.map((d) => path.relative(provisioningDir, d)).join(", ")}. ` +
         "They are part of the repository; restore them with git, or run `npm run provisioning:build` for the generated ones.",
     );
   }
@@ -55,7 +46,9 @@ export function checkProvisioning(repoRoot: string, trendMode: string): void {
 
 /**
  * The whole stack: data volumes first and on their own, then the network and the disposable
- * containers that mount them.
+ * containers that mount them. Another Pulumi program can construct it directly (`import {
+ * Observatory } from "<this repo>/components"`); its args are validated before anything is
+ * declared.
  */
 export class Observatory extends pulumi.ComponentResource {
   /** Retained data volumes. */
@@ -70,11 +63,24 @@ export class Observatory extends pulumi.ComponentResource {
   public readonly k6?: K6Run;
   /** Grafana admin password (secret). */
   public readonly adminPassword: pulumi.Output<string>;
+  /** Grafana admin login. */
+  public readonly adminUser: string;
+  /** URL users open Grafana at. */
+  public readonly grafanaUrl: string;
+  /** Prometheus API/UI on the host. */
+  public readonly prometheusUrl: string;
+  /** The trend mode k6's env, Prometheus and the mounted dashboards agree on. */
+  public readonly trendMode: TrendMode;
+  /** Whether the data volumes are protected on top of retained. */
+  public readonly volumesProtected: boolean;
 
   constructor(name: string, args: ObservatoryArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Both throw before anything is declared.
+    const cfg = resolveObservatoryArgs(args);
+    const provisioningDir = provisioningDirOf(args);
+    checkProvisioning(provisioningDir, cfg.trendMode);
     super(`${PKG}:Observatory`, name, {}, opts);
-    const cfg = args.config;
-    const paths = provisioningPaths(args.repoRoot, cfg.trendMode);
+    const paths = provisioningPaths(provisioningDir, cfg.trendMode);
 
     this.volumes = new DataVolumes(
       `${name}-data`,
@@ -173,6 +179,28 @@ export class Observatory extends pulumi.ComponentResource {
       );
     }
 
-    this.registerOutputs({});
+    this.adminUser = cfg.grafanaAdminUser;
+    this.grafanaUrl = this.grafana.url;
+    this.prometheusUrl = this.prometheus.url;
+    this.trendMode = cfg.trendMode;
+    this.volumesProtected = cfg.protectVolumes;
+
+    this.registerOutputs({
+      volumes: {
+        prometheus: this.volumes.prometheus.name,
+        grafana: this.volumes.grafana.name,
+        k6Results: this.volumes.k6Results.name,
+      },
+      network: this.network.name,
+      prometheusContainer: this.prometheus.container.name,
+      grafanaContainer: this.grafana.container.name,
+      adminUser: this.adminUser,
+      adminPassword: this.adminPassword,
+      grafanaUrl: this.grafanaUrl,
+      prometheusUrl: this.prometheusUrl,
+      trendMode: this.trendMode,
+      volumesProtected: this.volumesProtected,
+      k6TestId: this.k6?.testId,
+    });
   }
 }
