@@ -3,7 +3,7 @@
  *                              [--include-generated] [--out DIR]
  *
  * Writes the dashboards of the running Grafana into provisioning/grafana/dashboards/team as
- * normalised JSON (see scripts/lib/grafana-export.ts). Connection settings come from the flags,
+ * normalised JSON (see ops/dashboards-export/). Connection settings come from the flags,
  * then GRAFANA_URL / GRAFANA_USER / GRAFANA_PASSWORD, then the stack outputs.
  *
  * Exit codes: 0 done; 1 error, nothing written; 2 usage; 3 written, but dashboards stored in
@@ -11,9 +11,11 @@
  */
 import * as path from "path";
 import { parseArgs } from "util";
-import { exportDashboards, readStackOutputs, resolveConnection } from "./lib/grafana-export";
+import { presentStrings, readStackOutputs, stackName } from "../lib/stack-outputs";
+import { resolveConnection } from "./connection";
+import { exportDashboards } from "./export";
 
-const REPO_ROOT = path.resolve(__dirname, "..");
+const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_OUT = path.join(REPO_ROOT, "provisioning", "grafana", "dashboards", "team");
 
 const USAGE = `Usage: npm run dashboards:export -- [options]
@@ -71,7 +73,11 @@ async function main(): Promise<number> {
       ...(values.password !== undefined ? { password: values.password } : {}),
     },
     process.env,
-    () => readStackOutputs(REPO_ROOT, values.stack),
+    () =>
+      presentStrings(
+        readStackOutputs({ repoRoot: REPO_ROOT, stack: stackName(values.stack), showSecrets: true }),
+        ["grafanaUrl", "grafanaAdminUser", "grafanaAdminPassword"],
+      ),
   );
   const outDir = values.out !== undefined ? path.resolve(values.out) : DEFAULT_OUT;
   const result = await exportDashboards({
