@@ -1,4 +1,15 @@
-/** The export: list, read, normalise, plan and write the dashboards of a running Grafana. */
+/**
+ * Exports dashboards from a running Grafana into the repository as stable, reviewable JSON
+ * (`provisioning/grafana/dashboards/team/<folder-slug>/<uid>.json`), read back by the `team`
+ * dashboard provider (foldersFromFilesStructure: true).
+ *
+ * Pure parts (normalise, paths, manifest, plan) are separate from I/O (client, dashboard-api,
+ * write) so each can be tested on its own. The client lists with Grafana's documented API
+ * (GET /api/search?type=dash-db, GET /api/folders); dashboard-api reads each dashboard through
+ * the dashboard resource API of Grafana 12+ (GET /apis/dashboard.grafana.app/<version>/namespaces/
+ * <ns>/dashboards/<uid>), or GET /api/dashboards/uid/:uid on older Grafana. Dashboards stored in
+ * the v2 schema are refused rather than written degraded: see "How dashboards are read" there.
+ */
 import * as path from "path";
 import { GrafanaClient, GrafanaConnection, SearchHit } from "./client";
 import { DASHBOARD_API_GROUP, DashboardReader, FetchedDashboard, V2Dashboard } from "./dashboard-api";
