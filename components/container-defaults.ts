@@ -1,4 +1,5 @@
 import * as docker from "@pulumi/docker";
+import { stackLabelMap } from "./labels";
 
 /** Security options every container of the stack runs with. */
 export const SECURITY_OPTS = ["no-new-privileges:true"];
@@ -61,4 +62,13 @@ export function pinnedImage(
   parent: import("@pulumi/pulumi").Resource,
 ): docker.RemoteImage {
   return new docker.RemoteImage(name, { name: ref, keepLocally: true }, { parent });
+}
+
+/** Labels every Docker object of a stack carries (keys in labels.ts), in the provider's list shape. */
+export function stackLabels(
+  stack: string,
+  role: string,
+  extra: Record<string, string> = {},
+): docker.types.input.ContainerLabel[] {
+  return Object.entries(stackLabelMap(stack, role, extra)).map(([label, value]) => ({ label, value }));
 }

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { LABEL } from "./labels";
-import { PKG, stackLabels } from "./naming";
+import { stackLabels } from "./container-defaults";
+import { PKG } from "./naming";
 
 /** One data volume to declare. */
 export interface DataVolumeSpec {

@@ -1,7 +1,14 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { PublishedPort, SECURITY_OPTS, goDuration, pinnedImage, portBlock } from "./container-defaults";
-import { PKG, dockerName, stackLabels } from "./naming";
+import {
+  PublishedPort,
+  SECURITY_OPTS,
+  goDuration,
+  pinnedImage,
+  portBlock,
+  stackLabels,
+} from "./container-defaults";
+import { PKG, dockerName } from "./naming";
 import { GRAFANA_ALIAS } from "./prometheus-settings";
 
 /** UID the official Grafana image runs as and that owns /var/lib/grafana. */

@@ -1,9 +1,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SECURITY_OPTS, pinnedImage } from "./container-defaults";
+import { SECURITY_OPTS, pinnedImage, stackLabels } from "./container-defaults";
 import { K6_RESULTS_DIR, K6_SCRIPTS_DIR } from "./k6-settings";
-import { PKG, dockerName, stackLabels } from "./naming";
+import { PKG, dockerName } from "./naming";
 
 /** UID of the `k6` user of the official image, which owns its home directory (the results mount). */
 export const K6_USER = "12345";

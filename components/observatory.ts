@@ -8,7 +8,8 @@ import { GRAFANA_DASHBOARDS_DIR, GRAFANA_INTERNAL_PORT, GRAFANA_PROVISIONING_DIR
 import { hashDirectory } from "./hash";
 import { K6Run } from "./k6-run";
 import { K6_SCRIPTS_DIR, k6Args, k6Env } from "./k6-settings";
-import { PKG, dockerName, stackLabels } from "./naming";
+import { stackLabels } from "./container-defaults";
+import { PKG, dockerName } from "./naming";
 import { Prometheus } from "./prometheus";
 import { ObservatoryArgs, provisioningDirOf, resolveObservatoryArgs } from "./observatory-args";
 import { PROMETHEUS_INTERNAL_PORT, prometheusFlags } from "./prometheus-settings";

@@ -7,8 +7,9 @@ import {
   hostUrl,
   pinnedImage,
   portBlock,
+  stackLabels,
 } from "./container-defaults";
-import { PKG, dockerName, stackLabels } from "./naming";
+import { PKG, dockerName } from "./naming";
 import {
   PROMETHEUS_ALIAS,
   PROMETHEUS_CONFIG_DIR,
