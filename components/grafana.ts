@@ -9,44 +9,15 @@ import {
   stackLabels,
 } from "./container-defaults";
 import { PKG, dockerName } from "./naming";
-import { GRAFANA_ALIAS } from "./prometheus-settings";
-
-/** UID the official Grafana image runs as and that owns /var/lib/grafana. */
-export const GRAFANA_USER = "472";
-/** Grafana's port inside the container. */
-export const GRAFANA_INTERNAL_PORT = 3000;
-/** Where Grafana keeps grafana.db, UI-saved dashboards, users and API keys: the data volume. */
-export const GRAFANA_DATA_DIR = "/var/lib/grafana";
-/** Grafana's provisioning directory (datasources, dashboard providers). */
-export const GRAFANA_PROVISIONING_DIR = "/etc/grafana/provisioning";
-/** Parent of the dashboard directories the providers read. */
-export const GRAFANA_DASHBOARDS_DIR = "/etc/grafana/dashboards";
-
-/**
- * Where the admin password is uploaded into the Grafana container (before it starts). Grafana's
- * own run.sh turns GF_SECURITY_ADMIN_PASSWORD__FILE into GF_SECURITY_ADMIN_PASSWORD, so the
- * password never appears in the container's env, in `docker inspect` or in a preview.
- */
-export const GRAFANA_ADMIN_PASSWORD_FILE = "/run/secrets/k6obs-grafana-admin-password";
-
-/**
- * Start command that makes the configured admin password authoritative on every start.
- * GF_SECURITY_ADMIN_PASSWORD alone only applies when grafana.db is created, so on an existing
- * volume a rotated password would be silently ignored. The reset reads the password from stdin
- * (never argv), from GF_SECURITY_ADMIN_PASSWORD__FILE or else GF_SECURITY_ADMIN_PASSWORD (the two
- * ways Grafana takes it), and fails harmlessly on a brand-new database, where Grafana applies it.
- */
-export function grafanaStartScript(runScript = "/run.sh"): string {
-  return [
-    'if { if [ -n "${GF_SECURITY_ADMIN_PASSWORD__FILE:-}" ]; then cat "$GF_SECURITY_ADMIN_PASSWORD__FILE"; else printf "%s" "$GF_SECURITY_ADMIN_PASSWORD"; fi; } \\',
-    '  | grafana cli --homepath "$GF_PATHS_HOME" --config "$GF_PATHS_CONFIG" admin reset-admin-password --password-from-stdin >/tmp/k6obs-admin-reset.log 2>&1; then',
-    '  echo "k6-observatory: admin password applied to the existing database"',
-    "else",
-    '  echo "k6-observatory: admin password not reset (new database: GF_SECURITY_ADMIN_PASSWORD applies): $(tail -n 1 /tmp/k6obs-admin-reset.log)"',
-    "fi",
-    `exec ${runScript}`,
-  ].join("\n");
-}
+import {
+  GRAFANA_ADMIN_PASSWORD_FILE,
+  GRAFANA_ALIAS,
+  GRAFANA_DATA_DIR,
+  GRAFANA_INTERNAL_PORT,
+  GRAFANA_PROVISIONING_DIR,
+  GRAFANA_USER,
+  grafanaStartScript,
+} from "./grafana-settings";
 
 /** A host directory bind-mounted read-only into the container. */
 export interface ReadOnlyMount {

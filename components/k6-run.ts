@@ -2,11 +2,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SECURITY_OPTS, pinnedImage, stackLabels } from "./container-defaults";
-import { K6_RESULTS_DIR, K6_SCRIPTS_DIR } from "./k6-settings";
+import { K6_RESULTS_DIR, K6_SCRIPTS_DIR, K6_USER } from "./k6-settings";
 import { PKG, dockerName } from "./naming";
-
-/** UID of the `k6` user of the official image, which owns its home directory (the results mount). */
-export const K6_USER = "12345";
 
 /** Arguments of {@link K6Run}. */
 export interface K6RunArgs {

@@ -1,5 +1,8 @@
 import { TrendMode } from "./trend-mode";
 
+/** UID of the `k6` user of the official image, which owns its home directory (the results mount). */
+export const K6_USER = "12345";
+
 /** Where the repo's provisioning/k6 directory is mounted in the k6 container (read-only). */
 export const K6_SCRIPTS_DIR = "/k6";
 /**

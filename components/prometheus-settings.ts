@@ -1,5 +1,6 @@
 import * as YAML from "yaml";
 import { TrendMode } from "./trend-mode";
+import { GRAFANA_ALIAS, GRAFANA_INTERNAL_PORT } from "./grafana-settings";
 
 /** Where the Prometheus image keeps its TSDB; the data volume is mounted here. */
 export const PROMETHEUS_DATA_DIR = "/prometheus";
@@ -7,12 +8,15 @@ export const PROMETHEUS_DATA_DIR = "/prometheus";
 export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
 /** Port Prometheus listens on inside the container. */
 export const PROMETHEUS_INTERNAL_PORT = 9090;
+/** UID:GID of `nobody`, which the official image runs as and which owns its data directory. */
+export const PROMETHEUS_USER = "65534:65534";
+/** Owner of Prometheus' data files, as restore must leave them. */
+export const PROMETHEUS_OWNER = { uid: 65534, gid: 65534 } as const;
+
 /** Network alias of Prometheus on the stack network; k6 and Grafana reach it by this name. */
 export const PROMETHEUS_ALIAS = "prometheus";
 /** Job name of Prometheus' self-scrape; the self-health dashboard selects it. */
 export const PROMETHEUS_SELF_JOB = "prometheus";
-/** Network alias of Grafana on the stack network. */
-export const GRAFANA_ALIAS = "grafana";
 /**
  * k6 pushes each interval's samples at once and late pushes happen (retries, clock skew between
  * containers); the official k6 examples use the same window.
@@ -87,7 +91,8 @@ export function prometheusConfig(args: PrometheusConfigArgs = {}): Record<string
       static_configs: [{ targets: [args.selfTarget ?? `localhost:${PROMETHEUS_INTERNAL_PORT}`] }],
     },
   ];
-  const grafanaTarget = args.grafanaTarget === undefined ? `${GRAFANA_ALIAS}:3000` : args.grafanaTarget;
+  const grafanaTarget =
+    args.grafanaTarget === undefined ? `${GRAFANA_ALIAS}:${GRAFANA_INTERNAL_PORT}` : args.grafanaTarget;
   if (grafanaTarget !== "") {
     scrapeConfigs.push({ job_name: "grafana", static_configs: [{ targets: [grafanaTarget] }] });
   }

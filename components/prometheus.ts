@@ -15,10 +15,8 @@ import {
   PROMETHEUS_CONFIG_DIR,
   PROMETHEUS_DATA_DIR,
   PROMETHEUS_INTERNAL_PORT,
+  PROMETHEUS_USER,
 } from "./prometheus-settings";
-
-/** UID:GID of `nobody`, which the official image runs as and which owns its data directory. */
-export const PROMETHEUS_USER = "65534:65534";
 
 /** Arguments of {@link Prometheus}. */
 export interface PrometheusArgs {

@@ -2,7 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { grafanaStartScript } from "../components/grafana";
+import { grafanaStartScript } from "../components/grafana-settings";
 
 describe("Grafana start script with the password in GF_SECURITY_ADMIN_PASSWORD__FILE (as the stack runs it)", () => {
   test("the reset reads the uploaded file on stdin, never argv or env, then the server starts", () => {

@@ -2,7 +2,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { grafanaStartScript } from "../components/grafana";
+import { grafanaStartScript } from "../components/grafana-settings";
 
 /**
  * Runs the Grafana start script with sh, a stand-in `grafana` CLI on PATH (records its argv and

@@ -4,8 +4,10 @@ import * as prometheus from "@grafana/grafana-foundation-sdk/prometheus";
 import * as stat from "@grafana/grafana-foundation-sdk/stat";
 import * as timeseries from "@grafana/grafana-foundation-sdk/timeseries";
 
-/** The provisioned Prometheus datasource; its uid is pinned so saved dashboards keep working. */
-export const PROMETHEUS_DATASOURCE = { type: "prometheus", uid: "prometheus" } as const;
+import { GRAFANA_DATASOURCE } from "../grafana-settings";
+
+/** The provisioned Prometheus datasource (one definition, in grafana-settings). */
+export const PROMETHEUS_DATASOURCE = GRAFANA_DATASOURCE;
 
 /** One PromQL query of a panel. */
 export interface PanelQuery {
