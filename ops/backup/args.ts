@@ -1,3 +1,4 @@
+/** The backup and restore command lines. */
 import { parseFlags } from "../lib/cli";
 import { checkDockerName } from "./manifest";
 import { VOLUME_ROLES, VolumeRole, VolumeSpec } from "./roles";

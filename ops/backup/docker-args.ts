@@ -1,3 +1,4 @@
+/** The argv of every helper container (pure). */
 import { Owner } from "./roles";
 
 /** `docker run` prefix shared by every helper container: no network, no pull, root, fixed entrypoint. */

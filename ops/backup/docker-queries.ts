@@ -1,3 +1,4 @@
+/** What backup and restore ask the Docker host, and stopping/starting the containers that use a volume. */
 import { isStringRecord } from "../lib/json";
 import { DockerError, DockerRunner } from "./docker";
 

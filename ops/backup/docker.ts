@@ -1,3 +1,4 @@
+/** The one place that runs the `docker` CLI (kept over an SDK: `DOCKER_HOST=ssh://` works as is). */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";

@@ -1,3 +1,4 @@
+/** A volume's file list with owners, modes and hashes, to check that a restore reproduced it. */
 import { helperRunArgs } from "./docker-args";
 import { DockerRunner } from "./docker";
 

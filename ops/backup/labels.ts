@@ -1,3 +1,4 @@
+/** Which volume labels a restore keeps. */
 import { ManifestVolume } from "./manifest";
 
 /**

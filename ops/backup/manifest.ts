@@ -1,3 +1,4 @@
+/** manifest.json of a backup directory: its layout, validation and the archives' checksums. */
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -1,3 +1,4 @@
+/** What a backup will copy: from --volume flags or from the stack's outputs. */
 import { pickStrings, presentStrings } from "../lib/stack-outputs";
 import { BackupArgs } from "./args";
 import { VolumeSpec } from "./roles";

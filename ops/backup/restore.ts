@@ -1,3 +1,4 @@
+/** Restore: every check before anything is touched, then create, empty, extract and chown. */
 import * as path from "node:path";
 import { RestoreArgs } from "./args";
 import { helperRunArgs, tarRestoreArgs } from "./docker-args";

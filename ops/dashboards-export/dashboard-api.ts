@@ -1,3 +1,4 @@
+/** How dashboards are read from Grafana 12+ (resource API) and older (classic endpoint). */
 import { isObject } from "../lib/json";
 import { GrafanaClient } from "./client";
 import { GrafanaApiError } from "./grafana-errors";

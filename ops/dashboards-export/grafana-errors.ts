@@ -1,9 +1,11 @@
+/** The errors the Grafana client throws, and what Grafana's error bodies say. */
 import { isObject } from "../lib/json";
 
 /** Why a request to Grafana failed; the message says what to do about it. */
 export type GrafanaErrorKind =
   "unauthorized" | "forbidden" | "not-found" | "not-acceptable" | "unreachable" | "http" | "invalid-response";
 
+/** A failed request to Grafana, with its kind and HTTP status. */
 export class GrafanaApiError extends Error {
   constructor(
     message: string,

@@ -4,6 +4,8 @@
  * start. Everything is named `k6obs-it-<pid>-*`, so that {@link removeTestObjects} finds it.
  */
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { DockerCli } from "../../ops/backup/docker";
@@ -135,4 +137,38 @@ export async function removeTestObjects(): Promise<void> {
     .split("\n")
     .filter(Boolean);
   if (vols.length > 0) await docker.exec(["volume", "rm", "-f", ...vols]);
+}
+
+/**
+ * Registers the jest hooks of an engine suite: start the engine and make a temporary directory
+ * (passed to `onStart`) before all tests, remove this process's containers, volumes and the
+ * directory after them. Returns a log that the operations write to, and its lines.
+ */
+export function useDockerVolumeSuite(onStart: (tmp: string) => void): {
+  log: (m: string) => void;
+  logs: string[];
+} {
+  // Each test starts several containers and copies tens of MB; on 2 busy cores that can take far
+  // longer than jest's 5 s default. Bounded all the same.
+  jest.setTimeout(120_000);
+  let tmp: string | undefined;
+  const logs: string[] = [];
+  beforeAll(async () => {
+    await startDockerEngine();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-backup-it-"));
+    onStart(tmp);
+  }, 300_000);
+  afterAll(async () => {
+    try {
+      await removeTestObjects();
+    } finally {
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
+  return {
+    log: (m) => {
+      logs.push(m);
+    },
+    logs,
+  };
 }

@@ -1,12 +1,11 @@
 /**
  * Backup and restore against a real Docker Engine: what a volume holds survives the round trip
- * (files, owners, modes, labels) or is refused untouched. beforeAll runs scripts/start-docker.sh, which
- * installs Debian's docker.io and starts dockerd if needed and builds the helper image
+ * (files, owners, modes, labels) or is refused untouched. beforeAll runs scripts/start-docker.sh,
+ * which installs Debian's docker.io and starts dockerd if needed and builds the helper image
  * k6obs-test/busybox:local from busybox-static (no registry). If the engine cannot be started,
  * every test here fails with the script's reason: these tests never skip.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { backupVolumes } from "../../ops/backup/backup";
 import { inspectVolume } from "../../ops/backup/docker-queries";
@@ -20,36 +19,17 @@ import {
   docker,
   name,
   plan,
-  removeTestObjects,
   repoRoot,
   run,
   sh,
-  startDockerEngine,
+  useDockerVolumeSuite,
 } from "../harness/docker-volumes";
 
 describe("backup and restore against a real Docker Engine", () => {
-  // Each test starts several containers and copies tens of MB; on 2 busy cores that can take far
-  // longer than jest's 5 s default. Bounded all the same.
-  jest.setTimeout(120_000);
-
   let tmp: string;
-  const logs: string[] = [];
-  const log = (m: string): void => {
-    logs.push(m);
-  };
-
-  beforeAll(async () => {
-    await startDockerEngine();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-backup-it-"));
-  }, 300_000);
-
-  afterAll(async () => {
-    try {
-      await removeTestObjects();
-    } finally {
-      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  }, 60_000);
+  const { log, logs } = useDockerVolumeSuite((dir) => {
+    tmp = dir;
+  });
 
   test("a volume survives backup, deletion and restore: every file's checksum, owner and mode", async () => {
     const vol = name("roundtrip");

@@ -6,7 +6,6 @@
  * every test here fails with the script's reason: these tests never skip.
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { backupVolumes } from "../../ops/backup/backup";
 import { DockerCli, DockerRunner } from "../../ops/backup/docker";
@@ -20,38 +19,19 @@ import {
   docker,
   name,
   plan,
-  removeTestObjects,
   repoRoot,
   run,
   sh,
-  startDockerEngine,
   startUser,
   startedAt,
+  useDockerVolumeSuite,
 } from "../harness/docker-volumes";
 
 describe("backup and restore against a real Docker Engine: services and command lines", () => {
-  // Each test starts several containers and copies tens of MB; on 2 busy cores that can take far
-  // longer than jest's 5 s default. Bounded all the same.
-  jest.setTimeout(120_000);
-
   let tmp: string;
-  const logs: string[] = [];
-  const log = (m: string): void => {
-    logs.push(m);
-  };
-
-  beforeAll(async () => {
-    await startDockerEngine();
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-backup-it-"));
-  }, 300_000);
-
-  afterAll(async () => {
-    try {
-      await removeTestObjects();
-    } finally {
-      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  }, 60_000);
+  const { log } = useDockerVolumeSuite((dir) => {
+    tmp = dir;
+  });
 
   test("a helper image that is not on the host fails clearly, before any container is stopped", async () => {
     const vol = name("noimage");

@@ -5,8 +5,9 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import type { ExportOptions } from "../../../ops/dashboards-export/export";
 import { uiDashboard } from "./fixtures";
-import { FakeGrafana } from "./server";
+import { FakeGrafana, PASSWORD, USER } from "./server";
 
 /** Starts the seeded fake; `outDir` (not created yet) is below the new temporary `tmpRoot`. */
 export async function startSeededGrafana(): Promise<{
@@ -43,4 +44,36 @@ export function snapshotDir(dir: string): Map<string, { content: string; mtimeMs
     files.set(rel, { content: fs.readFileSync(abs, "utf8"), mtimeMs: fs.statSync(abs).mtimeMs });
   }
   return files;
+}
+
+/**
+ * Registers jest hooks that start a seeded fake and a fresh team directory before each test and
+ * remove them after it; `onStart` receives both. Returns the export options pointing at them and a
+ * snapshot of the team directory.
+ */
+export function useSeededGrafana(onStart: (grafana: FakeGrafana, outDir: string) => void): {
+  options: (extra?: Partial<ExportOptions>) => ExportOptions;
+  snapshot: () => Map<string, { content: string; mtimeMs: number }>;
+} {
+  let current: { grafana: FakeGrafana; outDir: string; tmpRoot: string } | undefined;
+  const started = (): { grafana: FakeGrafana; outDir: string } => {
+    if (current === undefined) throw new Error("the seeded Grafana runs only inside a test");
+    return current;
+  };
+  beforeEach(async () => {
+    current = await startSeededGrafana();
+    onStart(current.grafana, current.outDir);
+  });
+  afterEach(async () => {
+    if (current !== undefined) await stopSeededGrafana(current.grafana, current.tmpRoot);
+    current = undefined;
+  });
+  return {
+    options: (extra = {}) => ({
+      connection: { url: started().grafana.url, user: USER, password: PASSWORD },
+      outDir: started().outDir,
+      ...extra,
+    }),
+    snapshot: () => snapshotDir(started().outDir),
+  };
 }

@@ -1,6 +1,6 @@
 import * as path from "path";
 import { FakeGrafana, PASSWORD, USER } from "../../harness/fake-grafana/server";
-import { startSeededGrafana, stopSeededGrafana } from "../../harness/fake-grafana/seeded";
+import { useSeededGrafana } from "../../harness/fake-grafana/seeded";
 import { execFile } from "child_process";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -8,14 +8,9 @@ const REPO_ROOT = path.resolve(__dirname, "..", "..", "..");
 describe("exportDashboards against an HTTP server speaking Grafana's API", () => {
   let grafana: FakeGrafana;
   let outDir: string;
-  let tmpRoot: string;
-
-  beforeEach(async () => {
-    ({ grafana, outDir, tmpRoot } = await startSeededGrafana());
-  });
-
-  afterEach(async () => {
-    await stopSeededGrafana(grafana, tmpRoot);
+  useSeededGrafana((g, dir) => {
+    grafana = g;
+    outDir = dir;
   });
 
   it("runs as `npm run dashboards:export` would: flags, summary, exit codes", async () => {

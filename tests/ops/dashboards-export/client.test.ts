@@ -1,27 +1,16 @@
 import * as fs from "fs";
 import { GrafanaApiError } from "../../../ops/dashboards-export/grafana-errors";
-import { ExportOptions, exportDashboards } from "../../../ops/dashboards-export/export";
+import { exportDashboards } from "../../../ops/dashboards-export/export";
 import { FakeGrafana, PASSWORD, USER } from "../../harness/fake-grafana/server";
 import { uiDashboard } from "../../harness/fake-grafana/fixtures";
-import { startSeededGrafana, stopSeededGrafana } from "../../harness/fake-grafana/seeded";
+import { useSeededGrafana } from "../../harness/fake-grafana/seeded";
 
 describe("exportDashboards against an HTTP server speaking Grafana's API", () => {
   let grafana: FakeGrafana;
   let outDir: string;
-  let tmpRoot: string;
-
-  const options = (extra: Partial<ExportOptions> = {}): ExportOptions => ({
-    connection: { url: grafana.url, user: USER, password: PASSWORD },
-    outDir,
-    ...extra,
-  });
-
-  beforeEach(async () => {
-    ({ grafana, outDir, tmpRoot } = await startSeededGrafana());
-  });
-
-  afterEach(async () => {
-    await stopSeededGrafana(grafana, tmpRoot);
+  const { options } = useSeededGrafana((g, dir) => {
+    grafana = g;
+    outDir = dir;
   });
 
   it("follows search and folder paging", async () => {

@@ -1,29 +1,17 @@
 import * as fs from "fs";
 import * as path from "path";
-import { ExportOptions, exportDashboards } from "../../../ops/dashboards-export/export";
+import { exportDashboards } from "../../../ops/dashboards-export/export";
 import { MANIFEST_FILE } from "../../../ops/dashboards-export/manifest";
-import { FakeGrafana, PASSWORD, USER } from "../../harness/fake-grafana/server";
+import { FakeGrafana } from "../../harness/fake-grafana/server";
 import { uiDashboard, v2Spec } from "../../harness/fake-grafana/fixtures";
-import { snapshotDir, startSeededGrafana, stopSeededGrafana } from "../../harness/fake-grafana/seeded";
+import { useSeededGrafana } from "../../harness/fake-grafana/seeded";
 
 describe("exportDashboards against an HTTP server speaking Grafana's API", () => {
   let grafana: FakeGrafana;
   let outDir: string;
-  let tmpRoot: string;
-
-  const options = (extra: Partial<ExportOptions> = {}): ExportOptions => ({
-    connection: { url: grafana.url, user: USER, password: PASSWORD },
-    outDir,
-    ...extra,
-  });
-  const snapshot = (): Map<string, { content: string; mtimeMs: number }> => snapshotDir(outDir);
-
-  beforeEach(async () => {
-    ({ grafana, outDir, tmpRoot } = await startSeededGrafana());
-  });
-
-  afterEach(async () => {
-    await stopSeededGrafana(grafana, tmpRoot);
+  const { options, snapshot } = useSeededGrafana((g, dir) => {
+    grafana = g;
+    outDir = dir;
   });
 
   it("refuses dashboards stored in the v2 schema, naming uid, title and what to do, and exports the rest", async () => {
