@@ -149,7 +149,12 @@ describe("metricNames", () => {
       "time() - min(prometheus_tsdb_lowest_timestamp_seconds) > bool 1e3",
       ["prometheus_tsdb_lowest_timestamp_seconds"],
     ],
+    ['count(k6_vus{testid="a{b}"}) + ${x:raw} * z[${__range}]', ["k6_vus", "z"]],
   ])("%s", (expr, names) => {
     expect(metricNames(expr)).toEqual(names);
+  });
+
+  test("an expression that is not PromQL is refused, not guessed at", () => {
+    expect(() => metricNames("sum(rate(k6_http_reqs_total[1m])")).toThrow("not PromQL");
   });
 });

@@ -1,28 +1,35 @@
+import { parser } from "@prometheus-io/lezer-promql";
+
 /**
- * Just enough PromQL reading to list the metric names an expression selects. The dashboards only
- * use plain `name{matchers}` selectors, so a tokenizer is sufficient: strings, label matchers,
- * ranges and grouping clauses are removed, and every remaining identifier that is not a function
- * call or a keyword is a metric name. Prometheus itself parses every expression in the
- * integration tests.
+ * Grafana's variables are not PromQL: the interval variables become a duration, any other
+ * `$var`/`${var}` outside a string a number, so Prometheus' own grammar can read the rest.
  */
+function withoutGrafanaVariables(expr: string): string {
+  return expr
+    .replace(/\$\{?__(?:rate_interval|interval|range)(?:_ms|_s)?\}?/g, "1m")
+    .replace(
+      /("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`)|\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*/g,
+      (_match: string, str: string | undefined) => (str !== undefined ? str : "1"),
+    );
+}
 
-const KEYWORDS = new Set(["and", "or", "unless", "bool", "offset", "inf", "nan", "atan2"]);
-
-/** Metric names selected by a PromQL expression, in order of first appearance. */
+/**
+ * Metric names selected by a PromQL expression, in order of first appearance: the identifiers of
+ * its vector selectors, read with Prometheus' own PromQL grammar (@prometheus-io/lezer-promql, the
+ * parser of Prometheus' web UI). Throws when the expression does not parse.
+ */
 export function metricNames(expr: string): string[] {
-  const stripped = expr
-    .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, " ")
-    .replace(/\{[^}]*\}/g, " ")
-    .replace(/\[[^\]]*\]/g, " ")
-    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, " ")
-    .replace(/\$\{?[A-Za-z_][A-Za-z0-9_]*\}?/g, " ");
+  const text = withoutGrafanaVariables(expr);
   const names: string[] = [];
-  const re = /(?<![\w.$])[A-Za-z_:][A-Za-z0-9_:]*(?![\w(])(?!\s*\()/g;
-  for (const m of stripped.matchAll(re)) {
-    const name = m[0];
-    if (!KEYWORDS.has(name.toLowerCase()) && !names.includes(name)) {
-      names.push(name);
+  const cursor = parser.parse(text).cursor();
+  do {
+    if (cursor.type.isError) {
+      throw new Error(`not PromQL at offset ${cursor.from}: ${expr}`);
     }
-  }
+    if (cursor.name === "Identifier" && cursor.node.parent?.name === "VectorSelector") {
+      const name = text.slice(cursor.from, cursor.to);
+      if (!names.includes(name)) names.push(name);
+    }
+  } while (cursor.next());
   return names;
 }
