@@ -1,13 +1,11 @@
 /**
  * The one way the ops tools read a stack's outputs: through the repo's Pulumi wrapper
  * (scripts/pulumi.sh), which takes the stack from K6OBS_STACK and the backend from
- * PULUMI_BACKEND_URL. The output names are the `export const`s of index.ts.
+ * PULUMI_BACKEND_URL. Output names are typed by components/outputs.ts (index.ts's exports).
  */
 import { execFileSync } from "node:child_process";
+import { DEFAULT_STACK, StackOutputName } from "../../components/outputs";
 import { isObject } from "./json";
-
-/** Stack used when neither --stack nor K6OBS_STACK names one (scripts/pulumi.sh has the same default). */
-export const DEFAULT_STACK = "dev";
 
 /**
  * The stack a command works on: its --stack flag, else K6OBS_STACK, else {@link DEFAULT_STACK}.
@@ -84,7 +82,7 @@ export function readStackOutputs(args: ReadStackOutputsArgs): Record<string, unk
  * @param keys Output names that must be non-empty strings.
  * @param advice What to do when some are missing.
  */
-export function pickStrings<K extends string>(
+export function pickStrings<K extends StackOutputName>(
   outputs: Readonly<Record<string, unknown>>,
   keys: readonly K[],
   advice: string,
@@ -102,7 +100,7 @@ export function pickStrings<K extends string>(
  * @param outputs Parsed `stack output --json`.
  * @param keys Output names to take when present.
  */
-export function presentStrings<K extends string>(
+export function presentStrings<K extends StackOutputName>(
   outputs: Readonly<Record<string, unknown>>,
   keys: readonly K[],
 ): Partial<Record<K, string>> {

@@ -11,11 +11,17 @@ describe("stack outputs", () => {
   });
 
   it("names every missing, empty or non-string output, then the advice", () => {
-    expect(pickStrings({ a: "1", b: "2", c: 3 }, ["a", "b"], "deploy")).toEqual({ a: "1", b: "2" });
-    expect(() => pickStrings({ a: "", c: 3 }, ["a", "b", "c"], "deploy it")).toThrow(
-      "stack outputs lack a, b, c; deploy it",
+    const outputs = { grafanaUrl: "u", network: "n", k6ExitCode: 0, grafanaImage: "" };
+    expect(pickStrings(outputs, ["grafanaUrl", "network"], "deploy")).toEqual({
+      grafanaUrl: "u",
+      network: "n",
+    });
+    expect(() => pickStrings(outputs, ["grafanaImage", "k6TestId", "k6ExitCode"], "deploy it")).toThrow(
+      "stack outputs lack grafanaImage, k6TestId, k6ExitCode; deploy it",
     );
-    expect(presentStrings({ a: "1", b: "", c: 3 }, ["a", "b", "c", "d"])).toEqual({ a: "1" });
+    expect(presentStrings(outputs, ["grafanaUrl", "grafanaImage", "k6ExitCode", "k6TestId"])).toEqual({
+      grafanaUrl: "u",
+    });
   });
 
   it("runs the wrapper with the stack in K6OBS_STACK and reports its failure with the advice", () => {
