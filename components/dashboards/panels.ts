@@ -44,16 +44,32 @@ function target(q: PanelQuery, index: number, instant: boolean): prometheus.Data
   return instant ? builder.instant() : builder.range();
 }
 
-/** A time series panel over the dashboard's time range. */
-export function timeseriesPanel(spec: PanelSpec): timeseries.PanelBuilder {
-  const panel = new timeseries.PanelBuilder()
+/** The builder calls every panel kind shares. */
+interface CommonPanelBuilder<B> {
+  id(id: number): B;
+  title(title: string): B;
+  description(description: string): B;
+  datasource(ref: common.DataSourceRef): B;
+  unit(unit: string): B;
+  span(width: number): B;
+  height(height: number): B;
+}
+
+/** Id, texts, datasource, unit and grid size of any panel, from its spec. */
+function basePanel<B extends CommonPanelBuilder<B>>(builder: B, spec: PanelSpec): B {
+  return builder
     .id(spec.id)
     .title(spec.title)
     .description(spec.description)
     .datasource(PROMETHEUS_DATASOURCE)
     .unit(spec.unit)
     .span(spec.width)
-    .height(spec.height)
+    .height(spec.height);
+}
+
+/** A time series panel over the dashboard's time range. */
+export function timeseriesPanel(spec: PanelSpec): timeseries.PanelBuilder {
+  const panel = basePanel(new timeseries.PanelBuilder(), spec)
     .lineWidth(1)
     .fillOpacity(10)
     .showPoints(common.VisibilityMode.Never)
@@ -80,14 +96,7 @@ export function timeseriesPanel(spec: PanelSpec): timeseries.PanelBuilder {
 export function statPanel(
   spec: PanelSpec & { readonly thresholds?: dashboard.Threshold[] },
 ): stat.PanelBuilder {
-  const panel = new stat.PanelBuilder()
-    .id(spec.id)
-    .title(spec.title)
-    .description(spec.description)
-    .datasource(PROMETHEUS_DATASOURCE)
-    .unit(spec.unit)
-    .span(spec.width)
-    .height(spec.height)
+  const panel = basePanel(new stat.PanelBuilder(), spec)
     .graphMode(common.BigValueGraphMode.None)
     .colorMode(common.BigValueColorMode.Value)
     .textMode(common.BigValueTextMode.ValueAndName)
