@@ -11,6 +11,7 @@ import { k6MetricNames, modeOnlyMetricNames } from "../components/dashboards/k6-
 import { metricNames } from "../components/dashboards/promql";
 import { TREND_MODES, TrendMode } from "../components/trend-mode";
 import { provisioningFiles, staleFiles } from "../scripts/build-provisioning";
+import { isGeneratedUid } from "../ops/dashboards-export/paths";
 
 const REPO = path.resolve(__dirname, "..");
 const other = (mode: TrendMode): TrendMode => (mode === "stats" ? "nativeHistogram" : "stats");
@@ -157,4 +158,10 @@ describe("metricNames", () => {
   test("an expression that is not PromQL is refused, not guessed at", () => {
     expect(() => metricNames("sum(rate(k6_http_reqs_total[1m])")).toThrow("not PromQL");
   });
+});
+
+test("every generated dashboard's uid marks it as generated, so dashboards:export skips it", () => {
+  for (const d of allDashboards()) {
+    expect(isGeneratedUid(d.dashboard.uid ?? "")).toBe(true);
+  }
 });

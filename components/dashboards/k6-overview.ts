@@ -2,10 +2,11 @@ import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { TrendMode } from "../trend-mode";
 import { nativeTrendMetric, statsTrendMetric } from "./k6-metrics";
 import { PROMETHEUS_DATASOURCE, PanelQuery, statPanel, timeseriesPanel } from "./panels";
+import { NAME_PREFIX } from "../naming";
 
 /** Uid of the k6 overview of a trend mode. */
 export function k6OverviewUid(mode: TrendMode): string {
-  return mode === "stats" ? "k6obs-k6-overview-stats" : "k6obs-k6-overview-native";
+  return `${NAME_PREFIX}-k6-overview-${mode === "stats" ? "stats" : "native"}`;
 }
 
 /** Selector of the chosen runs and endpoints; every k6 query of the dashboard goes through it. */

@@ -1,9 +1,10 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { PROMETHEUS_SELF_JOB, TSDB_BYTES_EXPR } from "../prometheus-settings";
 import { PanelQuery, statPanel, timeseriesPanel } from "./panels";
+import { NAME_PREFIX } from "../naming";
 
 /** Uid of the Prometheus self-health dashboard. */
-export const PROMETHEUS_HEALTH_UID = "k6obs-prometheus-health";
+export const PROMETHEUS_HEALTH_UID = `${NAME_PREFIX}-prometheus-health`;
 
 const SELF = `job="${PROMETHEUS_SELF_JOB}"`;
 const WRITE = `${SELF}, handler="/api/v1/write"`;

@@ -1,4 +1,5 @@
 /** Which volume labels a restore keeps. */
+import { LABEL_PREFIX } from "../../components/labels";
 import { ManifestVolume } from "./manifest";
 
 /**
@@ -7,7 +8,7 @@ import { ManifestVolume } from "./manifest";
  * `k6obs.retain=true`; `docker compose -p NAME down -v` without the compose file finds the
  * project's volumes by `com.docker.compose.project=NAME`.
  */
-export const OWNERSHIP_LABEL_PREFIXES: readonly string[] = ["k6obs.", "com.docker.compose."];
+export const OWNERSHIP_LABEL_PREFIXES: readonly string[] = [LABEL_PREFIX, "com.docker.compose."];
 
 /**
  * Labels restore creates a missing target volume with.

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isStringRecord } from "../lib/json";
 import { VOLUME_ROLES, VolumeRole } from "./roles";
+import { isDockerName } from "../../components/naming";
 
 /** Identifies the manifest layout; bumped on any incompatible change. */
 export const MANIFEST_FORMAT = "k6-observatory/volume-backup@1";
@@ -51,13 +52,12 @@ export interface Manifest {
   readonly volumes: readonly ManifestVolume[];
 }
 
-/** Docker's rule for volume and container names. */
-export const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
 /** Returns `name` if it is a Docker name; throws naming the flag (`kind`) otherwise. */
 export function checkDockerName(kind: string, name: string): string {
-  if (!DOCKER_NAME.test(name)) {
-    throw new Error(`${kind} "${name}" is not a valid Docker name (letters, digits, "_", "." and "-")`);
+  if (!isDockerName(name)) {
+    throw new Error(
+      `${kind} "${name}" is not a valid Docker name (at least two of letters, digits, "_", "." and "-", starting with a letter or digit)`,
+    );
   }
   return name;
 }
@@ -99,8 +99,7 @@ export function validateManifest(data: unknown, where = MANIFEST_FILE): Manifest
     const f = `volumes[${i}]`;
     if (typeof entry !== "object" || entry === null) fail(f, "is not an object");
     const v = entry as Record<string, unknown>;
-    if (typeof v.volume !== "string" || !DOCKER_NAME.test(v.volume))
-      fail(`${f}.volume`, "is not a volume name");
+    if (typeof v.volume !== "string" || !isDockerName(v.volume)) fail(`${f}.volume`, "is not a volume name");
     if (seen.has(v.volume as string)) fail(`${f}.volume`, `repeats ${v.volume as string}`);
     seen.add(v.volume as string);
     if (!(VOLUME_ROLES as readonly unknown[]).includes(v.role))

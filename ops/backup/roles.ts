@@ -1,3 +1,6 @@
+import { GRAFANA_OWNER } from "../../components/grafana-settings";
+import { PROMETHEUS_OWNER } from "../../components/prometheus-settings";
+
 /** What a volume holds; decides who must own the files after a restore. */
 export type VolumeRole = "prometheus" | "grafana" | "data";
 export const VOLUME_ROLES: readonly VolumeRole[] = ["prometheus", "grafana", "data"];
@@ -14,8 +17,8 @@ export interface Owner {
  * and chowns /var/lib/grafana to them. `data` volumes keep the ownership in the archive as is.
  */
 export const ROLE_OWNERS: Readonly<Record<Exclude<VolumeRole, "data">, Owner>> = {
-  prometheus: { uid: 65534, gid: 65534 },
-  grafana: { uid: 472, gid: 0 },
+  prometheus: PROMETHEUS_OWNER,
+  grafana: GRAFANA_OWNER,
 };
 
 /** A volume to back up and what it holds. */

@@ -2,13 +2,11 @@
  * Normalisation: a dashboard as Grafana returns it becomes stable, reviewable JSON (volatile fields
  * dropped, datasource references pointed at the provisioned datasource, keys sorted).
  */
+import { GRAFANA_DATASOURCE } from "../../components/grafana-settings";
 import { isObject } from "../lib/json";
 
-/** The provisioned datasource (provisioning/grafana/provisioning/datasources/prometheus.yaml). */
-export const PROMETHEUS_DATASOURCE: Readonly<{ type: string; uid: string }> = Object.freeze({
-  type: "prometheus",
-  uid: "prometheus",
-});
+/** The provisioned datasource (one definition, checked against its provisioning YAML by a test). */
+export const PROMETHEUS_DATASOURCE: Readonly<{ type: string; uid: string }> = GRAFANA_DATASOURCE;
 
 /**
  * Top-level fields that change without anyone editing the dashboard: the database id, the save

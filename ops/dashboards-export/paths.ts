@@ -1,6 +1,8 @@
+import { NAME_PREFIX } from "../../components/naming";
+
 /** Where a dashboard is written: `<folder-slug>/<uid>.json` below the team directory. */
 /** Dashboards generated from the TypeScript builders; exported only with --include-generated. */
-export const GENERATED_UID_PREFIX = "k6obs-";
+export const GENERATED_UID_PREFIX = `${NAME_PREFIX}-`;
 
 /** Grafana uids are at most 40 characters of letters, digits, `-` and `_`; `.` is tolerated. */
 const SAFE_UID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,39}$/;

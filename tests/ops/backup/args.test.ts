@@ -10,15 +10,17 @@ describe("backup/restore arguments and manifest (no engine)", () => {
     expect(parseVolumeSpec("monitoring_prometheus_data").role).toBe("data");
     expect(() => parseVolumeSpec("v:loki")).toThrow('role "loki" is not one of prometheus, grafana, data');
     expect(() => parseVolumeSpec("bad/name")).toThrow('"bad/name" is not a valid Docker name');
+    // Docker's own rule (components/naming.ts): names have at least two characters.
+    expect(() => parseVolumeSpec("a")).toThrow('"a" is not a valid Docker name');
   });
 
   test("backup and restore flags are strict", () => {
     expect(
-      parseBackupArgs(["--volume", "a:prometheus", "--volume=b", "--image", "img:1", "--out", "/x"]),
+      parseBackupArgs(["--volume", "va:prometheus", "--volume=vb", "--image", "img:1", "--out", "/x"]),
     ).toEqual({
       volumes: [
-        { name: "a", role: "prometheus", containers: [] },
-        { name: "b", role: "data", containers: [] },
+        { name: "va", role: "prometheus", containers: [] },
+        { name: "vb", role: "data", containers: [] },
       ],
       stopContainers: [],
       image: "img:1",
@@ -26,21 +28,21 @@ describe("backup/restore arguments and manifest (no engine)", () => {
       stack: undefined,
     });
     expect(parseBackupArgs(["--help"])).toBe("help");
-    expect(() => parseBackupArgs(["--volme", "a"])).toThrow('unknown argument "--volme"');
+    expect(() => parseBackupArgs(["--volme", "va"])).toThrow('unknown argument "--volme"');
     expect(() => parseBackupArgs(["--image"])).toThrow("--image needs a value");
-    expect(() => parseBackupArgs(["--volume", "a", "--volume", "a:grafana"])).toThrow(
-      "--volume a given twice",
+    expect(() => parseBackupArgs(["--volume", "va", "--volume", "va:grafana"])).toThrow(
+      "--volume va given twice",
     );
-    expect(parseRestoreArgs(["--from", "d", "--volume", "a=b", "--force"])).toEqual({
+    expect(parseRestoreArgs(["--from", "d", "--volume", "va=vb", "--force"])).toEqual({
       from: "d",
-      select: [{ source: "a", target: "b" }],
+      select: [{ source: "va", target: "vb" }],
       force: true,
       stopRunning: false,
       image: undefined,
     });
     expect(() => parseRestoreArgs(["--force"])).toThrow("--from <backup directory> is required");
-    expect(() => parseRestoreArgs(["--from", "d", "--volume", "a=c", "--volume", "b=c"])).toThrow(
-      "two volumes would be restored into c",
+    expect(() => parseRestoreArgs(["--from", "d", "--volume", "va=vc", "--volume", "vb=vc"])).toThrow(
+      "two volumes would be restored into vc",
     );
   });
 });

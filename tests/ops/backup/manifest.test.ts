@@ -10,7 +10,7 @@ describe("backup/restore arguments and manifest (no engine)", () => {
       images: { prometheus: "prom/prometheus:v3.15.1", grafana: null },
       volumes: [
         {
-          volume: "v",
+          volume: "vol",
           role: "prometheus",
           archive: "v_20261124T143537Z.tar.gz",
           bytes: 10,
