@@ -1,7 +1,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Observatory, observatoryArgsFromConfig } from "./components";
-import { loadConfig } from "./components/config";
+import { loadConfig } from "./config";
 
 // Stack config first (messages name its keys), then the component validates its args; both throw
 // before anything is declared.

@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }];
 module.exports = {
-  reporters: ["default", "<rootDir>/tests/helpers/summary-reporter.js"],
+  reporters: ["default", "<rootDir>/tests/harness/summary-reporter.js"],
   projects: [
     {
       displayName: "unit",

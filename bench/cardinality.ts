@@ -1,10 +1,10 @@
 // Cardinality: active series of one run of a script that hits 20 distinct URLs, the project's k6
 // settings ÷ k6's defaults, per trend mode.
 import * as path from "node:path";
-import { TrendMode } from "../components/trend-mode";
-import { runK6, uniqueTestId } from "../tests/integration/k6";
-import { PrometheusServer } from "../tests/integration/prometheus";
-import { Target } from "../tests/integration/target";
+import { TrendMode } from "../model/trend-mode";
+import { runK6, uniqueTestId } from "../tests/harness/k6";
+import { PrometheusServer } from "../tests/harness/prometheus";
+import { Target } from "../tests/harness/target";
 import { fmt, table } from "./lib";
 
 const SCRIPT = path.join(__dirname, "scripts/twenty-urls.js");

@@ -5,17 +5,17 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { TrendMode } from "../components/trend-mode";
+import { TrendMode } from "../model/trend-mode";
 import {
   DashboardJson,
   TargetJson,
   TimeRange,
   prepareQuery,
   provisionedDashboardFiles,
-} from "../tests/integration/grafana";
-import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/integration/k6";
-import { PrometheusServer, RULES_DIR } from "../tests/integration/prometheus";
-import { Target } from "../tests/integration/target";
+} from "../tests/harness/grafana";
+import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/harness/k6";
+import { PrometheusServer, RULES_DIR } from "../tests/harness/prometheus";
+import { Target } from "../tests/harness/target";
 import { fmt, pool, quantile, table, timed } from "./lib";
 
 export interface StoredRuns {

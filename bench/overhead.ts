@@ -1,10 +1,10 @@
 // Output overhead: k6 requests/s against the local target with the project's remote-write output ÷
 // with no output, in interleaved A/B rounds so drift (thermal, other load) hits both arms alike.
 import * as path from "node:path";
-import { TrendMode } from "../components/trend-mode";
-import { SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/integration/k6";
-import { PrometheusServer } from "../tests/integration/prometheus";
-import { Target } from "../tests/integration/target";
+import { TrendMode } from "../model/trend-mode";
+import { SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/harness/k6";
+import { PrometheusServer } from "../tests/harness/prometheus";
+import { Target } from "../tests/harness/target";
 import { K6Command } from "../tests/harness/k6-emitter/command";
 import { fmt, mean, quantile, table } from "./lib";
 

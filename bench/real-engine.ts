@@ -40,11 +40,15 @@ async function timedPlan(
   sb: E2eSandbox,
   label: string,
 ): Promise<{ planned: string[]; replaced: string[]; seconds: number }> {
-  const r = await runCommand("bash", ["scripts/pulumi.sh", "preview", "--json", "--policy-pack", "policy"], {
-    cwd: sb.checkout,
-    env: { ...sb.env, K6OBS_STACK: "dev" },
-    label,
-  });
+  const r = await runCommand(
+    "bash",
+    ["ops/pulumi/pulumi.sh", "preview", "--json", "--policy-pack", "policy"],
+    {
+      cwd: sb.checkout,
+      env: { ...sb.env, K6OBS_STACK: "dev" },
+      label,
+    },
+  );
   if (r.code !== 0) throw new Error(`${label} exited ${r.code}:\n${r.output.slice(-3000)}`);
   const steps = changedSteps(r.stdout);
   return {

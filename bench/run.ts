@@ -1,5 +1,5 @@
 // `npm run bench`: the data path's cost, measured side by side with the real Prometheus binary
-// (scripts/install-tools.sh) and the repo's k6-compatible emitter (tests/harness/k6-emitter; k6 is
+// (tools/install-tools.sh) and the repo's k6-compatible emitter (tests/harness/k6-emitter; k6 is
 // AGPL and never built here), with the project's own flags, config, env and dashboards. The
 // output-overhead benchmark needs a real k6 (K6_BIN) and is skipped without one. Not part of
 // pass/fail. Loopback only. Results go to stdout and results/bench.json; docs/BENCHMARKS.md records
@@ -14,12 +14,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { TREND_MODES } from "../components/trend-mode";
-import { stackDefault } from "../tests/integration/stack-defaults";
-import { startPrometheus } from "../tests/integration/prometheus";
-import { startTarget } from "../tests/integration/target";
+import { TREND_MODES } from "../model/trend-mode";
+import { stackDefault } from "../tests/harness/stack-defaults";
+import { startPrometheus } from "../tests/harness/prometheus";
+import { startTarget } from "../tests/harness/target";
 import { k6Command } from "../tests/harness/k6-emitter/command";
-import { REPO_DIR, installTools } from "../tests/integration/tools";
+import { REPO_DIR, installTools } from "../tests/harness/tools";
 import { benchCardinality, printCardinality, withoutSystemTags } from "./cardinality";
 import { benchDashboardCost, printDashboardCost, rulesDirWithCandidates, storeRuns } from "./dashboard-cost";
 import { PUSH_INTERVALS, benchOverhead, printOverhead } from "./overhead";

@@ -1,11 +1,11 @@
 // Storage: bytes the k6 series of stored runs occupy once compacted into a TSDB block.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { TrendMode } from "../components/trend-mode";
-import { SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/integration/k6";
-import { PrometheusServer, startPrometheus } from "../tests/integration/prometheus";
-import { Target } from "../tests/integration/target";
-import { Tools } from "../tests/integration/tools";
+import { TrendMode } from "../model/trend-mode";
+import { SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/harness/k6";
+import { PrometheusServer, startPrometheus } from "../tests/harness/prometheus";
+import { Target } from "../tests/harness/target";
+import { Tools } from "../tests/harness/tools";
 import { dirBytes, fmt, table } from "./lib";
 
 type EnvEdit = (env: Record<string, string>) => Record<string, string>;

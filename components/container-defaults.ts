@@ -1,5 +1,5 @@
 import * as docker from "@pulumi/docker";
-import { stackLabelMap } from "./labels";
+import { stackLabelMap } from "../model/labels";
 
 /** Security options every container of the stack runs with. */
 export const SECURITY_OPTS = ["no-new-privileges:true"];

@@ -1,8 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { LABEL } from "./labels";
+import { LABEL } from "../model/labels";
 import { stackLabels } from "./container-defaults";
-import { PKG } from "./naming";
+import { PKG } from "../model/naming";
 
 /** One data volume to declare. */
 export interface DataVolumeSpec {

@@ -8,7 +8,7 @@ import {
   portBlock,
   stackLabels,
 } from "./container-defaults";
-import { PKG, dockerName } from "./naming";
+import { PKG, dockerName } from "../model/naming";
 import {
   GRAFANA_ADMIN_PASSWORD_FILE,
   GRAFANA_ALIAS,
@@ -17,7 +17,7 @@ import {
   GRAFANA_PROVISIONING_DIR,
   GRAFANA_USER,
   grafanaStartScript,
-} from "./grafana-settings";
+} from "../model/grafana";
 
 /** A host directory bind-mounted read-only into the container. */
 export interface ReadOnlyMount {

@@ -9,9 +9,9 @@ export {
   observatoryArgsFromConfig,
   resolveObservatoryArgs,
 } from "./observatory-args";
-export { ConfigError } from "./config";
+export { ConfigError } from "../config";
 export { DataVolumes, DataVolumesArgs } from "./data-volumes";
 export { Prometheus, PrometheusArgs } from "./prometheus";
 export { Grafana, GrafanaArgs } from "./grafana";
 export { K6Run, K6RunArgs } from "./k6-run";
-export { TREND_MODES, TrendMode } from "./trend-mode";
+export { TREND_MODES, TrendMode } from "../model/trend-mode";

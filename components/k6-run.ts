@@ -2,8 +2,8 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SECURITY_OPTS, pinnedImage, stackLabels } from "./container-defaults";
-import { K6_RESULTS_DIR, K6_SCRIPTS_DIR, K6_USER } from "./k6-settings";
-import { PKG, dockerName } from "./naming";
+import { K6_RESULTS_DIR, K6_SCRIPTS_DIR, K6_USER } from "../model/k6";
+import { PKG, dockerName } from "../model/naming";
 
 /** Arguments of {@link K6Run}. */
 export interface K6RunArgs {

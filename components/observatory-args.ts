@@ -1,7 +1,7 @@
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
-import { ConfigKey, ObservatoryConfig, parseConfig } from "./config";
-import { TrendMode } from "./trend-mode";
+import { ConfigKey, ObservatoryConfig, parseConfig } from "../config";
+import { TrendMode } from "../model/trend-mode";
 
 /** This package's own provisioning directory (Prometheus config, Grafana provisioning, k6 scripts). */
 export const DEFAULT_PROVISIONING_DIR = path.resolve(__dirname, "..", "provisioning");

@@ -5,16 +5,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { DataVolumes } from "./data-volumes";
 import { Grafana } from "./grafana";
-import { GRAFANA_DASHBOARDS_DIR, GRAFANA_INTERNAL_PORT, GRAFANA_PROVISIONING_DIR } from "./grafana-settings";
-import { hashDirectory } from "./hash";
+import { GRAFANA_DASHBOARDS_DIR, GRAFANA_INTERNAL_PORT, GRAFANA_PROVISIONING_DIR } from "../model/grafana";
+import { hashDirectory } from "../model/hash";
 import { K6Run } from "./k6-run";
-import { K6_SCRIPTS_DIR, k6Args, k6Env } from "./k6-settings";
+import { K6_SCRIPTS_DIR, k6Args, k6Env } from "../model/k6";
 import { stackLabels } from "./container-defaults";
-import { PKG, dockerName } from "./naming";
+import { PKG, dockerName } from "../model/naming";
 import { Prometheus } from "./prometheus";
 import { ObservatoryArgs, provisioningDirOf, resolveObservatoryArgs } from "./observatory-args";
-import { PROMETHEUS_INTERNAL_PORT, prometheusFlags } from "./prometheus-settings";
-import { TrendMode } from "./trend-mode";
+import { PROMETHEUS_INTERNAL_PORT, prometheusFlags } from "../model/prometheus";
+import { TrendMode } from "../model/trend-mode";
 
 /** Host paths the containers read, all directories (see FACTS: never bind-mount single files). */
 export function provisioningPaths(provisioningDir: string, trendMode: string) {

@@ -9,14 +9,14 @@ import {
   portBlock,
   stackLabels,
 } from "./container-defaults";
-import { PKG, dockerName } from "./naming";
+import { PKG, dockerName } from "../model/naming";
 import {
   PROMETHEUS_ALIAS,
   PROMETHEUS_CONFIG_DIR,
   PROMETHEUS_DATA_DIR,
   PROMETHEUS_INTERNAL_PORT,
   PROMETHEUS_USER,
-} from "./prometheus-settings";
+} from "../model/prometheus";
 
 /** Arguments of {@link Prometheus}. */
 export interface PrometheusArgs {

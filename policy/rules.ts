@@ -9,8 +9,8 @@
  */
 import type { ResourceValidation, ResourceValidationPolicy } from "@pulumi/policy";
 // Shared with the program, so stack config validation and the policies apply the same rules.
-import { unpinnedImageReason } from "../components/images";
-import { RETAIN_LABEL } from "../components/labels";
+import { unpinnedImageReason } from "../model/images";
+import { RETAIN_LABEL } from "../model/labels";
 import { isLoopbackIp } from "../model/net";
 
 export { RETAIN_LABEL, unpinnedImageReason };

@@ -5,7 +5,7 @@
  * backups/<stack>/<timestamp>/ or --out. See docs/OPERATIONS.md ("Back up and restore the data volumes").
  */
 import * as path from "node:path";
-import { PROMETHEUS_IMAGE, imageRef } from "../../components/images";
+import { PROMETHEUS_IMAGE, imageRef } from "../../model/images";
 import { runCli } from "../lib/cli";
 import { readStackOutputs, stackName } from "../lib/stack-outputs";
 import { parseBackupArgs } from "./args";

@@ -1,5 +1,5 @@
 /** Which volume labels a restore keeps. */
-import { LABEL_PREFIX } from "../../components/labels";
+import { LABEL_PREFIX } from "../../model/labels";
 import { ManifestVolume } from "./manifest";
 
 /**

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isStringRecord } from "../lib/json";
 import { VOLUME_ROLES, VolumeRole } from "./roles";
-import { isDockerName } from "../../components/naming";
+import { isDockerName } from "../../model/naming";
 
 /** Identifies the manifest layout; bumped on any incompatible change. */
 export const MANIFEST_FORMAT = "k6-observatory/volume-backup@1";

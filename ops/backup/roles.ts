@@ -1,5 +1,5 @@
-import { GRAFANA_OWNER } from "../../components/grafana-settings";
-import { PROMETHEUS_OWNER } from "../../components/prometheus-settings";
+import { GRAFANA_OWNER } from "../../model/grafana";
+import { PROMETHEUS_OWNER } from "../../model/prometheus";
 
 /** What a volume holds; decides who must own the files after a restore. */
 export type VolumeRole = "prometheus" | "grafana" | "data";

@@ -2,7 +2,7 @@
  * Normalisation: a dashboard as Grafana returns it becomes stable, reviewable JSON (volatile fields
  * dropped, datasource references pointed at the provisioned datasource, keys sorted).
  */
-import { GRAFANA_DATASOURCE } from "../../components/grafana-settings";
+import { GRAFANA_DATASOURCE } from "../../model/grafana";
 import { isObject } from "../lib/json";
 
 /** The provisioned datasource (one definition, checked against its provisioning YAML by a test). */

@@ -1,4 +1,4 @@
-import { NAME_PREFIX } from "../../components/naming";
+import { NAME_PREFIX } from "../../model/naming";
 
 /** Where a dashboard is written: `<folder-slug>/<uid>.json` below the team directory. */
 /** Dashboards generated from the TypeScript builders; exported only with --include-generated. */

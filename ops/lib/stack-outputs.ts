@@ -1,10 +1,10 @@
 /**
  * The one way the ops tools read a stack's outputs: through the repo's Pulumi wrapper
- * (scripts/pulumi.sh), which takes the stack from K6OBS_STACK and the backend from
- * PULUMI_BACKEND_URL. Output names are typed by components/outputs.ts (index.ts's exports).
+ * (ops/pulumi/pulumi.sh), which takes the stack from K6OBS_STACK and the backend from
+ * PULUMI_BACKEND_URL. Output names are typed by model/outputs.ts (index.ts's exports).
  */
 import { execFileSync } from "node:child_process";
-import { DEFAULT_STACK, StackOutputName } from "../../components/outputs";
+import { DEFAULT_STACK, StackOutputName } from "../../model/outputs";
 import { isObject } from "./json";
 
 /**
@@ -22,7 +22,7 @@ export function stackName(
 
 /** Arguments of {@link readStackOutputs}. */
 export interface ReadStackOutputsArgs {
-  /** Repository root: where scripts/pulumi.sh is run from. */
+  /** Repository root: where ops/pulumi/pulumi.sh is run from. */
   readonly repoRoot: string;
   /** Stack to read, see {@link stackName}. */
   readonly stack: string;
@@ -33,13 +33,13 @@ export interface ReadStackOutputsArgs {
 }
 
 /**
- * Runs `bash scripts/pulumi.sh stack output --json [--show-secrets]` for the stack and returns the
+ * Runs `bash ops/pulumi/pulumi.sh stack output --json [--show-secrets]` for the stack and returns the
  * parsed object. Throws one message naming the command, the stack, the last lines Pulumi printed
  * and the advice.
  */
 export function readStackOutputs(args: ReadStackOutputsArgs): Record<string, unknown> {
   const argv = [
-    "scripts/pulumi.sh",
+    "ops/pulumi/pulumi.sh",
     "stack",
     "output",
     "--json",

@@ -8,7 +8,7 @@ import {
   ObservatoryConfig,
   ParseContext,
   parseConfig,
-} from "../../components/config";
+} from "../../config";
 
 /**
  * Context the generated settings are validated in: this repository and stack `dev`. The stack name

@@ -3,7 +3,7 @@
 // or stack config. The "other program" is a file written to a temporary directory.
 import * as fs from "fs";
 import * as path from "path";
-import { ProgramError, REPO_ROOT, runProgram } from "../helpers/program";
+import { ProgramError, REPO_ROOT, runProgram } from "../harness/program";
 
 let dir: string;
 let provisioning: string;

@@ -5,7 +5,7 @@
  * stand-ins cannot prove: tests/e2e/README.md.
  */
 import * as path from "path";
-import { K6_RESULTS_DIR } from "../../components/k6-settings";
+import { K6_RESULTS_DIR } from "../../model/k6";
 import {
   PreviewStep,
   cloneCheckout,
@@ -262,7 +262,7 @@ describe("dev stack on a real engine", () => {
 
   test("a comment edit in components/ still compiles and plans nothing", async () => {
     const s = need();
-    const file = "components/naming.ts";
+    const file = "components/observatory.ts";
     const before = readIn(s.checkout, file);
     writeIn(s.checkout, file, `${before}\n// e2e: a comment edit must change nothing\n`);
     try {

@@ -52,7 +52,7 @@ start() {
     return 0
   fi
   [[ $(id -u) -eq 0 ]] || die "only root can start a dedicated dockerd (not root: run the suite with K6OBS_E2E_DOCKER=system against an engine holding no k6obs-dev/ci objects)"
-  command -v dockerd >/dev/null 2>&1 || die "no dockerd on this machine: install docker.io (apt-get install docker.io) or bash scripts/start-docker.sh"
+  command -v dockerd >/dev/null 2>&1 || die "no dockerd on this machine: install docker.io (apt-get install docker.io) or bash tools/start-docker.sh"
   command -v iptables >/dev/null 2>&1 || die "no iptables: the dedicated engine needs one FORWARD rule for its subnet"
   if ip -4 route show | grep -v "dev $bridge" | grep -q "^$prefix\."; then
     die "the subnet $subnet is already routed on this host ($(ip -4 route show | grep "^$prefix\." | head -n 1)); set K6OBS_E2E_SUBNET to a free /16"

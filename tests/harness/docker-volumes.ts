@@ -14,7 +14,7 @@ import { BackupPlan } from "../../ops/backup/plan";
 
 export const run = promisify(execFile);
 export const repoRoot = path.resolve(__dirname, "../..");
-/** Helper image built by scripts/start-docker.sh from busybox-static (no registry). */
+/** Helper image built by tools/start-docker.sh from busybox-static (no registry). */
 export const IMAGE = "k6obs-test/busybox:local";
 export const docker = new DockerCli();
 const prefix = `k6obs-it-${process.pid}`;
@@ -109,17 +109,17 @@ export function plan(
 }
 
 /**
- * Starts the Docker Engine with scripts/start-docker.sh (installs Debian's docker.io and starts
+ * Starts the Docker Engine with tools/start-docker.sh (installs Debian's docker.io and starts
  * dockerd if needed, builds {@link IMAGE}); throws the script's reason if it cannot.
  */
 export async function startDockerEngine(): Promise<void> {
   try {
     // First run on a bare machine: apt-get install docker.io + image build, ~15 s here.
-    await run("bash", [path.join(repoRoot, "scripts/start-docker.sh")], { timeout: 280_000 });
+    await run("bash", [path.join(repoRoot, "tools/start-docker.sh")], { timeout: 280_000 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
     throw new Error(
-      `the Docker Engine could not be started by scripts/start-docker.sh: ${e.stderr || e.message}`,
+      `the Docker Engine could not be started by tools/start-docker.sh: ${e.stderr || e.message}`,
       {
         cause: err,
       },

@@ -1,7 +1,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
-import { parseConfig } from "../../components/config";
-import { REPO_ROOT } from "../helpers/program";
+import { parseConfig } from "../../config";
+import { REPO_ROOT } from "../harness/program";
 
 /**
  * Adopting a docker-compose volume, against a real Docker Engine: the call the Docker provider
@@ -16,7 +16,7 @@ describe("adopting the seed user's compose volume", () => {
   const volume = `monitoring_grafana_data_k6obs_test_${process.pid}`;
 
   beforeAll(() => {
-    const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts", "start-docker.sh")], {
+    const out = execFileSync("bash", [path.join(REPO_ROOT, "tools", "start-docker.sh")], {
       encoding: "utf8",
     });
     image = out.trim().split("\n").pop() ?? "";

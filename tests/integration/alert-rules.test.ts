@@ -6,9 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import * as YAML from "yaml";
-import { prometheusRuleGroups } from "../../components/prometheus-settings";
-import { RULES_DIR } from "./prometheus";
-import { TOOLS_TIMEOUT_MS, Tools, installTools } from "./tools";
+import { prometheusRuleGroups } from "../../model/prometheus";
+import { RULES_DIR } from "../harness/prometheus";
+import { TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
 
 const run = promisify(execFile);
 let tools: Tools;

@@ -1,6 +1,6 @@
 /**
  * Backup and restore against a real Docker Engine: what a volume holds survives the round trip
- * (files, owners, modes, labels) or is refused untouched. beforeAll runs scripts/start-docker.sh,
+ * (files, owners, modes, labels) or is refused untouched. beforeAll runs tools/start-docker.sh,
  * which installs Debian's docker.io and starts dockerd if needed and builds the helper image
  * k6obs-test/busybox:local from busybox-static (no registry). If the engine cannot be started,
  * every test here fails with the script's reason: these tests never skip.
@@ -130,7 +130,7 @@ describe("backup and restore against a real Docker Engine", () => {
 
     // purge-data selects by these labels. Without a terminal and --confirm it lists the volumes it
     // would delete and exits 1, deleting nothing.
-    const purge = run("bash", [path.join(repoRoot, "scripts/purge-data.sh")], {
+    const purge = run("bash", [path.join(repoRoot, "ops/purge-data/purge-data.sh")], {
       cwd: repoRoot,
       env: { ...process.env, K6OBS_STACK: stack },
       encoding: "utf8",

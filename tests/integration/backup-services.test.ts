@@ -1,6 +1,6 @@
 /**
  * Backup and restore against a real Docker Engine: the services that use a volume, a missing
- * image, Ctrl-C and the command lines. beforeAll runs scripts/start-docker.sh, which
+ * image, Ctrl-C and the command lines. beforeAll runs tools/start-docker.sh, which
  * installs Debian's docker.io and starts dockerd if needed and builds the helper image
  * k6obs-test/busybox:local from busybox-static (no registry). If the engine cannot be started,
  * every test here fails with the script's reason: these tests never skip.

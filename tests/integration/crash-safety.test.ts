@@ -5,11 +5,11 @@
 // queryable. So every raw sample a query returned right before the kill must come back after the
 // restart; a clean restart must return exactly the same samples.
 import * as path from "node:path";
-import { TREND_MODES, TrendMode } from "../../components/trend-mode";
-import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "./k6";
-import { PrometheusServer, ResultSeries, sleep, startPrometheus } from "./prometheus";
-import { Target, startTarget } from "./target";
-import { TOOLS_TIMEOUT_MS, Tools, installTools } from "./tools";
+import { TREND_MODES, TrendMode } from "../../model/trend-mode";
+import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
+import { PrometheusServer, ResultSeries, sleep, startPrometheus } from "../harness/prometheus";
+import { Target, startTarget } from "../harness/target";
+import { TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
 
 /** Raw samples per series: series key → "timestamp value" strings (histograms as JSON). */
 type RawSamples = Map<string, Set<string>>;

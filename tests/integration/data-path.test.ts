@@ -2,15 +2,15 @@
 // against a local target and remote-write into a real Prometheus started with the repo's own flags
 // and config; then every dashboard query, interpolated the way Grafana does, runs against it.
 import * as path from "node:path";
-import { modeOnlyMetricNames } from "../../components/dashboards/k6-metrics";
-import { metricNames } from "../../components/dashboards/promql";
-import { TREND_MODES, TrendMode } from "../../components/trend-mode";
-import { runDashboardQueries } from "./dashboard-queries";
-import { DashboardJson, provisionedDashboardFiles, variableQuery } from "./grafana";
-import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "./k6";
-import { PrometheusServer, startPrometheus } from "./prometheus";
-import { Target, startTarget } from "./target";
-import { TOOLS_TIMEOUT_MS, Tools, installTools } from "./tools";
+import { modeOnlyMetricNames } from "../../dashboards/k6-metrics";
+import { metricNames } from "../../dashboards/promql";
+import { TREND_MODES, TrendMode } from "../../model/trend-mode";
+import { runDashboardQueries } from "../harness/dashboard-queries";
+import { DashboardJson, provisionedDashboardFiles, variableQuery } from "../harness/grafana";
+import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
+import { PrometheusServer, startPrometheus } from "../harness/prometheus";
+import { Target, startTarget } from "../harness/target";
+import { TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
 
 /** Short runs: long enough for several remote-write pushes and two self-scrapes. */
 const RUN_ENV = { DURATION: "20s", VUS: "3", SLEEP: "0.2" } as const;

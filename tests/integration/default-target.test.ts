@@ -2,10 +2,10 @@
 // http://prometheus:9090). Both example scripts must pass their thresholds against a real
 // Prometheus with their default paths, the deliberate 404 being the only failure.
 import * as path from "node:path";
-import { SCRIPTS_DIR, runK6, uniqueTestId } from "./k6";
-import { PrometheusServer, startPrometheus } from "./prometheus";
-import { stackDefault } from "./stack-defaults";
-import { TOOLS_TIMEOUT_MS, Tools, installTools } from "./tools";
+import { SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
+import { PrometheusServer, startPrometheus } from "../harness/prometheus";
+import { stackDefault } from "../harness/stack-defaults";
+import { TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
 
 let tools: Tools;
 let prom: PrometheusServer;

@@ -2,13 +2,13 @@
 // k6's writes are refused; a dashboard query on a metric k6 does not emit returns nothing, and the
 // same dashboard checker that passes the project's settings flags it.
 import * as path from "node:path";
-import { K6_TREND_STATS } from "../../components/k6-settings";
-import { runDashboardQueries } from "./dashboard-queries";
-import { provisionedDashboardFiles } from "./grafana";
-import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "./k6";
-import { PrometheusServer, REMOTE_WRITE_RECEIVER_FLAG, startPrometheus } from "./prometheus";
-import { Target, startTarget } from "./target";
-import { TOOLS_TIMEOUT_MS, Tools, installTools } from "./tools";
+import { K6_TREND_STATS } from "../../model/k6";
+import { runDashboardQueries } from "../harness/dashboard-queries";
+import { provisionedDashboardFiles } from "../harness/grafana";
+import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
+import { PrometheusServer, REMOTE_WRITE_RECEIVER_FLAG, startPrometheus } from "../harness/prometheus";
+import { Target, startTarget } from "../harness/target";
+import { TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
 
 const SHORT_RUN = { DURATION: "6s", VUS: "2", SLEEP: "0.2", MAX_FAILURE_RATE: "1" } as const;
 

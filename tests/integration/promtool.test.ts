@@ -6,10 +6,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { PROMETHEUS_IMAGE } from "../../components/images";
-import { renderPrometheusConfig } from "../../components/prometheus-settings";
-import { RULES_DIR } from "./prometheus";
-import { REPO_DIR, TOOLS_TIMEOUT_MS, Tools, installTools } from "./tools";
+import { PROMETHEUS_IMAGE } from "../../model/images";
+import { renderPrometheusConfig } from "../../model/prometheus";
+import { RULES_DIR } from "../harness/prometheus";
+import { REPO_DIR, TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
 
 const run = promisify(execFile);
 let tools: Tools;

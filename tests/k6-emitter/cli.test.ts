@@ -7,7 +7,7 @@ import * as http from "node:http";
 import { AddressInfo } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { k6Args, k6Env } from "../../components/k6-settings";
+import { k6Args, k6Env } from "../../model/k6";
 import { k6Command } from "../harness/k6-emitter/command";
 import { TimeSeries, decodeWriteRequest, unsnappyBlock } from "../harness/k6-emitter/wire";
 

@@ -1,8 +1,8 @@
 // The one loopback rule, used by the stack config (bindAddress, k6TargetUrl) and the policy pack.
 import { isLoopbackAddress } from "../../policy/rules";
 import { isLoopbackIp, isUnspecifiedIp, urlHost } from "../../model/net";
-import { ConfigError, parseConfig } from "../../components/config";
-import { REPO_ROOT } from "../helpers/program";
+import { ConfigError, parseConfig } from "../../config";
+import { REPO_ROOT } from "../harness/program";
 
 const LOOPBACK = [
   "127.0.0.1",

@@ -170,7 +170,7 @@ export class E2eSandbox {
   async output(name: string, opts: { stack?: string; showSecrets?: boolean } = {}): Promise<string> {
     const r = await runCommand(
       "bash",
-      ["scripts/pulumi.sh", "stack", "output", name, ...(opts.showSecrets ? ["--show-secrets"] : [])],
+      ["ops/pulumi/pulumi.sh", "stack", "output", name, ...(opts.showSecrets ? ["--show-secrets"] : [])],
       {
         cwd: this.checkout,
         env: { ...this.env, K6OBS_STACK: opts.stack ?? "dev" },
@@ -192,7 +192,7 @@ export class E2eSandbox {
   async plan(label: string, stack = "dev"): Promise<PreviewStep[]> {
     const r = await runCommand(
       "bash",
-      ["scripts/pulumi.sh", "preview", "--json", "--policy-pack", "policy"],
+      ["ops/pulumi/pulumi.sh", "preview", "--json", "--policy-pack", "policy"],
       {
         cwd: this.checkout,
         env: { ...this.env, K6OBS_STACK: stack },

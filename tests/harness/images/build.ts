@@ -2,7 +2,7 @@
  * Builds the images the e2e suite runs, locally (no registry), each skipped when an image with the
  * same content hash already exists:
  *
- * - `k6obs-e2e/prometheus:v<pinned>`: a REAL Prometheus, the binaries scripts/install-tools.sh
+ * - `k6obs-e2e/prometheus:v<pinned>`: a REAL Prometheus, the binaries tools/install-tools.sh
  *   builds at the pinned version, in the upstream Dockerfile's layout (busybox for `wget`);
  * - `k6obs-e2e/grafana-standin:<pinned>`: a Grafana STAND-IN (grafana-standin/standin.ts);
  * - `k6obs-e2e/k6-standin:<pinned>`: a k6 STAND-IN, the k6-compatible emitter's CLI
@@ -23,7 +23,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GRAFANA_IMAGE, K6_IMAGE, PROMETHEUS_IMAGE, imageRef } from "../../../components/images";
+import { GRAFANA_IMAGE, K6_IMAGE, PROMETHEUS_IMAGE, imageRef } from "../../../model/images";
 
 /** Label holding the sha256 of everything an image was built from. */
 export const CONTENT_LABEL = "org.k6obs.e2e.content-sha256";
@@ -201,7 +201,7 @@ function write(file: string, text: string, mode = 0o644): void {
 }
 
 function prometheusContext(ctx: string, opts: EnsureImagesOptions, bb: string): void {
-  const out = run("bash", [path.join(opts.repo, "scripts", "install-tools.sh")], opts.env)
+  const out = run("bash", [path.join(opts.repo, "tools", "install-tools.sh")], opts.env)
     .trim()
     .split("\n");
   const binDir = out[out.length - 1] ?? "";

@@ -10,7 +10,7 @@ describe("backup/restore arguments and manifest (no engine)", () => {
     expect(parseVolumeSpec("monitoring_prometheus_data").role).toBe("data");
     expect(() => parseVolumeSpec("v:loki")).toThrow('role "loki" is not one of prometheus, grafana, data');
     expect(() => parseVolumeSpec("bad/name")).toThrow('"bad/name" is not a valid Docker name');
-    // Docker's own rule (components/naming.ts): names have at least two characters.
+    // Docker's own rule (model/naming.ts): names have at least two characters.
     expect(() => parseVolumeSpec("a")).toThrow('"a" is not a valid Docker name');
   });
 

@@ -30,7 +30,7 @@ describe("resolveConnection", () => {
     expect(() =>
       resolveConnection({ url: "http://h:1" }, {}, () => {
         throw new Error(
-          "Could not read the stack outputs with `bash scripts/pulumi.sh stack output --json --show-secrets`.",
+          "Could not read the stack outputs with `bash ops/pulumi/pulumi.sh stack output --json --show-secrets`.",
         );
       }),
     ).toThrow(

@@ -25,12 +25,12 @@ describe("stack outputs", () => {
   });
 
   it("runs the wrapper with the stack in K6OBS_STACK and reports its failure with the advice", () => {
-    // A stand-in for scripts/pulumi.sh: prints its arguments and stack, or fails like Pulumi.
+    // A stand-in for ops/pulumi/pulumi.sh: prints its arguments and stack, or fails like Pulumi.
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-outputs-"));
     try {
-      fs.mkdirSync(path.join(root, "scripts"));
+      fs.mkdirSync(path.join(root, "ops", "pulumi"), { recursive: true });
       fs.writeFileSync(
-        path.join(root, "scripts", "pulumi.sh"),
+        path.join(root, "ops", "pulumi", "pulumi.sh"),
         'if [ "$K6OBS_STACK" = gone ]; then echo "error: no stack named gone" >&2; exit 255; fi\n' +
           'if [ "$K6OBS_STACK" = text ]; then echo "[]"; exit 0; fi\n' +
           'printf \'{"stack":"%s","args":"%s"}\' "$K6OBS_STACK" "$*"\n',
@@ -40,7 +40,7 @@ describe("stack outputs", () => {
         args: "stack output --json --show-secrets",
       });
       expect(() => readStackOutputs({ repoRoot: root, stack: "gone", advice: "name the volumes" })).toThrow(
-        "Could not read the stack outputs with `K6OBS_STACK=gone bash scripts/pulumi.sh stack output --json`: " +
+        "Could not read the stack outputs with `K6OBS_STACK=gone bash ops/pulumi/pulumi.sh stack output --json`: " +
           "error: no stack named gone; name the volumes.",
       );
       expect(() => readStackOutputs({ repoRoot: root, stack: "text" })).toThrow(

@@ -1,10 +1,10 @@
-import { parseConfig } from "../../../components/config";
+import { parseConfig } from "../../../config";
 import {
   ComposeMigration,
   composeToConfig,
   renderCommands,
 } from "../../../ops/migrate-compose/compose-migration";
-import { REPO_ROOT } from "../../helpers/program";
+import { REPO_ROOT } from "../../harness/program";
 
 // The seed user's stack, as most k6 + Prometheus + Grafana compose files look.
 const SEED = `

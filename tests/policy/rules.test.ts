@@ -1,0 +1,478 @@
+/**
+ * The policy pack: each rule called directly (no engine) with a passing and a failing resource; the
+ * program's own resources (run under mocks) against every rule; then the pack itself started the
+ * way the Pulumi CLI starts it (`pulumi-analyzer-policy` resolves
+ * @pulumi/pulumi/cmd/run-policy-pack from policy/ and runs it with node) and asked over gRPC.
+ */
+import { splitImageRef } from "../../model/images";
+import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as grpc from "@grpc/grpc-js";
+import type { ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
+import { Struct } from "google-protobuf/google/protobuf/struct_pb";
+import { parse as parseYaml } from "yaml";
+import {
+  CONTAINER_TYPE,
+  REMOTE_IMAGE_TYPE,
+  VOLUME_TYPE,
+  isLoopbackAddress,
+  policies,
+  unpinnedImageReason,
+  validateContainerUnprivileged,
+  validateImagePinned,
+  validatePortBindLoopback,
+  validateVolumeRetained,
+} from "../../policy/rules";
+import { REPO_ROOT, runProgram, type ProgramRun } from "../harness/program";
+
+const POLICY_DIR = path.join(REPO_ROOT, "policy");
+
+interface ResourceSpec {
+  type: string;
+  props: Record<string, unknown>;
+  name?: string;
+  protect?: boolean;
+  config?: object;
+}
+
+/** ResourceValidationArgs as @pulumi/policy builds them for a resource's inputs. */
+function resourceArgs(spec: ResourceSpec): ResourceValidationArgs {
+  const name = spec.name ?? "res";
+  return {
+    type: spec.type,
+    props: spec.props,
+    urn: `urn:pulumi:dev::k6-observatory::${spec.type}::${name}`,
+    name,
+    opts: {
+      protect: spec.protect ?? false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    stackTags: new Map<string, string>(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => (spec.config ?? {}) as T,
+    notApplicable: (reason?: string): never => {
+      throw new Error(`not applicable: ${reason ?? ""}`);
+    },
+  };
+}
+
+/** Runs one validation and returns the messages it reported. */
+async function violations(validate: ResourceValidation, spec: ResourceSpec): Promise<string[]> {
+  const reported: string[] = [];
+  await validate(resourceArgs(spec), (message) => {
+    reported.push(message);
+  });
+  return reported;
+}
+
+const retainedLabels = [
+  { label: "k6obs.stack", value: "dev" },
+  { label: "k6obs.role", value: "grafana-data" },
+  { label: "k6obs.retain", value: "true" },
+];
+
+/** A container as components/ declares it: pinned image id, loopback port, hardened. */
+const goodContainer = {
+  name: "k6obs-dev-grafana",
+  image: "sha256:" + "a".repeat(64),
+  ports: [{ internal: 3000, external: 3000, ip: "127.0.0.1", protocol: "tcp" }],
+  securityOpts: ["no-new-privileges:true"],
+  privileged: false,
+};
+
+describe("policy k6obs-volume-retained", () => {
+  it("passes a volume labelled k6obs.retain=true", async () => {
+    expect(
+      await violations(validateVolumeRetained, {
+        type: VOLUME_TYPE,
+        props: { name: "v", labels: retainedLabels },
+      }),
+    ).toEqual([]);
+  });
+
+  it("passes a protected volume without the label", async () => {
+    expect(
+      await violations(validateVolumeRetained, { type: VOLUME_TYPE, props: { name: "v" }, protect: true }),
+    ).toEqual([]);
+  });
+
+  it("fails a volume that is neither labelled retained nor protected, naming it", async () => {
+    const found = await violations(validateVolumeRetained, {
+      type: VOLUME_TYPE,
+      props: {
+        name: "k6obs-dev-prometheus-data",
+        labels: [{ label: "k6obs.role", value: "prometheus-data" }],
+      },
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(/Volume "k6obs-dev-prometheus-data" is not retained: it has no such label/);
+  });
+
+  it("fails a volume whose retain label is not true", async () => {
+    const found = await violations(validateVolumeRetained, {
+      type: VOLUME_TYPE,
+      props: { name: "v", labels: [{ label: "k6obs.retain", value: "false" }] },
+    });
+    expect(found[0]).toMatch(/has k6obs.retain=false/);
+  });
+
+  it("ignores other resource types", async () => {
+    expect(await violations(validateVolumeRetained, { type: CONTAINER_TYPE, props: goodContainer })).toEqual(
+      [],
+    );
+  });
+});
+
+describe("policy k6obs-image-pinned", () => {
+  it("passes a RemoteImage pinned to a tag, or to tag and digest", async () => {
+    for (const name of ["prom/prometheus:v3.15.1", `grafana/grafana:13.0.1@sha256:${"b".repeat(64)}`]) {
+      expect(await violations(validateImagePinned, { type: REMOTE_IMAGE_TYPE, props: { name } })).toEqual([]);
+    }
+  });
+
+  it("fails a RemoteImage tagged latest", async () => {
+    const found = await violations(validateImagePinned, {
+      type: REMOTE_IMAGE_TYPE,
+      name: "grafana-image",
+      props: { name: "grafana/grafana:latest" },
+    });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /RemoteImage "grafana-image" image "grafana\/grafana:latest" uses the moving tag `latest`/,
+      ),
+    ]);
+  });
+
+  it("fails a RemoteImage without a tag, even behind a registry port", async () => {
+    const found = await violations(validateImagePinned, {
+      type: REMOTE_IMAGE_TYPE,
+      props: { name: "registry.local:5000/prom/prometheus" },
+    });
+    expect(found[0]).toMatch(/has no tag or digest/);
+  });
+
+  it("passes a container that points at an image id", async () => {
+    expect(await violations(validateImagePinned, { type: CONTAINER_TYPE, props: goodContainer })).toEqual([]);
+  });
+
+  it("fails a container with a literal latest reference", async () => {
+    const found = await violations(validateImagePinned, {
+      type: CONTAINER_TYPE,
+      name: "k6",
+      props: { ...goodContainer, image: "grafana/k6:latest" },
+    });
+    expect(found[0]).toMatch(/Container "k6" image "grafana\/k6:latest" uses the moving tag `latest`/);
+  });
+
+  it("skips a container image that is unknown during preview (the RemoteImage is checked instead)", async () => {
+    // @pulumi/policy throws its internal UnknownValueError when a rule reads an unknown input.
+    class UnknownValueError extends Error {}
+    const props = new Proxy(
+      { ...goodContainer },
+      {
+        get(target, key) {
+          if (key === "image") {
+            throw new UnknownValueError("string value at .image can't be known during preview");
+          }
+          return (target as Record<string | symbol, unknown>)[key];
+        },
+      },
+    );
+    expect(await violations(validateImagePinned, { type: CONTAINER_TYPE, props })).toEqual([]);
+  });
+
+  it("parses references with registry ports, tags and digests", () => {
+    expect(splitImageRef("localhost:5000/a/b:1.2@sha256:abc")).toEqual({
+      repository: "localhost:5000/a/b",
+      tag: "1.2",
+      digest: "sha256:abc",
+    });
+    expect(splitImageRef("busybox")).toEqual({ repository: "busybox" });
+    expect(unpinnedImageReason(`busybox@sha256:${"c".repeat(64)}`)).toBeUndefined();
+    expect(unpinnedImageReason("")).toBe("is empty");
+  });
+
+  it.each(["grafana/grafana:13", "prom/prometheus:v3", "grafana/k6:main", "grafana/grafana:13.0"])(
+    "refuses the moving tag of %s",
+    (ref) => {
+      expect(unpinnedImageReason(ref)).toMatch(
+        /^uses the moving tag `[^`]+` \(not a full x\.y\.z release\)$/,
+      );
+    },
+  );
+
+  it.each([
+    "grafana/grafana:13.0.1",
+    "prom/prometheus:v3.15.1",
+    "grafana/grafana:13.0.1-ubuntu",
+    `grafana/k6:1@sha256:${"d".repeat(64)}`,
+  ])("accepts the pinned %s", (ref) => {
+    expect(unpinnedImageReason(ref)).toBeUndefined();
+  });
+});
+
+describe("policy k6obs-port-loopback", () => {
+  it("passes ports bound to 127.0.0.1 and ::1", async () => {
+    const props = {
+      ...goodContainer,
+      ports: [
+        { internal: 3000, external: 3000, ip: "127.0.0.1" },
+        { internal: 9090, external: 9090, ip: "::1" },
+      ],
+    };
+    expect(await violations(validatePortBindLoopback, { type: CONTAINER_TYPE, props })).toEqual([]);
+  });
+
+  it("passes a container without published ports", async () => {
+    const props = { ...goodContainer, ports: undefined };
+    expect(await violations(validatePortBindLoopback, { type: CONTAINER_TYPE, props })).toEqual([]);
+  });
+
+  it("fails a port without ip (0.0.0.0) and one on a LAN address", async () => {
+    const found = await violations(validatePortBindLoopback, {
+      type: CONTAINER_TYPE,
+      name: "grafana",
+      props: {
+        ...goodContainer,
+        ports: [
+          { internal: 3000, external: 3000 },
+          { internal: 9090, external: 9090, ip: "192.168.1.10" },
+        ],
+      },
+    });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /Container "grafana" publishes port 3000 on host port 3000 at all addresses \(no ip means 0.0.0.0\)/,
+      ),
+      expect.stringMatching(/publishes port 9090 on host port 9090 at address 192.168.1.10/),
+    ]);
+  });
+
+  it("fails host networking", async () => {
+    const found = await violations(validatePortBindLoopback, {
+      type: CONTAINER_TYPE,
+      props: { ...goodContainer, ports: [], networkMode: "host" },
+    });
+    expect(found[0]).toMatch(/networkMode "host"/);
+  });
+
+  it("passes a 0.0.0.0 bind when the policy config sets allowNonLoopbackBind: true", async () => {
+    const found = await violations(validatePortBindLoopback, {
+      type: CONTAINER_TYPE,
+      props: { ...goodContainer, ports: [{ internal: 3000, external: 3000, ip: "0.0.0.0" }] },
+      config: { allowNonLoopbackBind: true },
+    });
+    expect(found).toEqual([]);
+  });
+
+  it("knows loopback addresses", () => {
+    for (const address of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "0:0:0:0:0:0:0:1", "0000::0001"]) {
+      expect(isLoopbackAddress(address)).toBe(true);
+    }
+    for (const address of [undefined, "", "0.0.0.0", "::", "128.0.0.1", "127.0.0.256", "::2", "localhost"]) {
+      expect(isLoopbackAddress(address)).toBe(false);
+    }
+  });
+});
+
+describe("policy k6obs-container-unprivileged", () => {
+  it("passes an unprivileged container with no-new-privileges", async () => {
+    expect(
+      await violations(validateContainerUnprivileged, { type: CONTAINER_TYPE, props: goodContainer }),
+    ).toEqual([]);
+  });
+
+  it("fails a privileged container", async () => {
+    const found = await violations(validateContainerUnprivileged, {
+      type: CONTAINER_TYPE,
+      name: "prometheus",
+      props: { ...goodContainer, privileged: true },
+    });
+    expect(found).toEqual([expect.stringMatching(/Container "prometheus" runs privileged/)]);
+  });
+
+  it("fails a container without no-new-privileges, or with it set to false", async () => {
+    for (const securityOpts of [undefined, [], ["no-new-privileges:false"], ["seccomp=unconfined"]]) {
+      const found = await violations(validateContainerUnprivileged, {
+        type: CONTAINER_TYPE,
+        props: { ...goodContainer, securityOpts },
+      });
+      expect(found).toEqual([expect.stringMatching(/does not set no-new-privileges/)]);
+    }
+  });
+});
+
+describe("the program as declared", () => {
+  /** Stack config as committed in Pulumi.<stack>.yaml, without the project prefix. */
+  function stackConfig(stack: string): Record<string, string> {
+    const file = parseYaml(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as {
+      config?: Record<string, unknown>;
+    };
+    return Object.fromEntries(
+      Object.entries(file.config ?? {})
+        .filter(([key]) => key.startsWith("k6-observatory:"))
+        .map(([key, value]) => [key.slice("k6-observatory:".length), String(value)]),
+    );
+  }
+
+  /** Every violation of every policy over the program's resources, as "<policy> <resource>". */
+  async function policyViolations(run: ProgramRun, config: object = {}): Promise<string[]> {
+    const found: string[] = [];
+    for (const resource of run.resources) {
+      for (const policy of policies) {
+        const validations = [policy.validateResource ?? []].flat();
+        for (const validate of validations) {
+          await validate(
+            resourceArgs({
+              type: resource.type,
+              name: resource.name,
+              props: resource.inputs,
+              protect: resource.opts.protect ?? false,
+              config,
+            }),
+            () => found.push(`${policy.name} ${resource.name}`),
+          );
+        }
+      }
+    }
+    return found;
+  }
+
+  it.each(["dev", "ci", "prod"])("passes every policy on the %s stack", async (stack) => {
+    const run = await runProgram(stackConfig(stack), stack);
+    expect(run.resources.filter((r) => r.type === VOLUME_TYPE).length).toBeGreaterThan(0);
+    expect(await policyViolations(run)).toEqual([]);
+  });
+
+  it("fails a stack published on 0.0.0.0 unless the policy config allows it too", async () => {
+    const run = await runProgram({ bindAddress: "0.0.0.0", allowNonLoopbackBind: "true" }, "dev");
+    const found = await policyViolations(run);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.every((v) => v.startsWith("k6obs-port-loopback "))).toBe(true);
+    expect(await policyViolations(run, { allowNonLoopbackBind: true })).toEqual([]);
+  });
+});
+
+describe("policy pack", () => {
+  it("enforces every policy as mandatory", () => {
+    expect(policies.map((p) => [p.name, p.enforcementLevel])).toEqual([
+      ["k6obs-volume-retained", "mandatory"],
+      ["k6obs-image-pinned", "mandatory"],
+      ["k6obs-port-loopback", "mandatory"],
+      ["k6obs-container-unprivileged", "mandatory"],
+    ]);
+  });
+
+  describe("started as the Pulumi CLI starts it", () => {
+    let pack: ChildProcess | undefined;
+    let client: AnalyzerClient | undefined;
+    let stderr = "";
+
+    beforeAll(async () => {
+      // What sdk/nodejs/dist/pulumi-analyzer-policy does: resolve run-policy-pack from the pack's
+      // directory and run it with `<engine address> .`, cwd = the pack directory.
+      const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack", { paths: [POLICY_DIR] });
+      const child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:1", "."], {
+        cwd: POLICY_DIR,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      pack = child;
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const port = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const line = /^(\d+)\s*$/m.exec(out);
+          if (line?.[1]) {
+            resolve(line[1]);
+          }
+        });
+        child.on("exit", (code) => reject(new Error(`policy pack exited with ${code}: ${stderr}`)));
+      });
+      client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    }, 120_000);
+
+    afterAll(() => {
+      client?.close();
+      pack?.kill();
+    });
+
+    function call<Req, Res>(
+      method: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+      req: Req,
+    ) {
+      return new Promise<Res>((resolve, reject) =>
+        method(req, (err, res) => (err ? reject(err) : resolve(res))),
+      );
+    }
+
+    async function analyze(type: string, name: string, props: Record<string, unknown>) {
+      const req = new analyzer.AnalyzeRequest();
+      req.setType(type);
+      req.setName(name);
+      req.setUrn(`urn:pulumi:dev::k6-observatory::${type}::${name}`);
+      req.setProperties(Struct.fromJavaScript(props as Parameters<typeof Struct.fromJavaScript>[0]));
+      req.setOptions(new analyzer.AnalyzerResourceOptions());
+      const res = await call<analyzer.AnalyzeRequest, analyzer.AnalyzeResponse>(
+        client!.analyze.bind(client),
+        req,
+      );
+      return res.getDiagnosticsList().map((d) => ({
+        policy: d.getPolicyname(),
+        mandatory: d.getEnforcementlevel() === analyzer.EnforcementLevel.MANDATORY,
+      }));
+    }
+
+    it("reports its four policies as mandatory", async () => {
+      const { Empty } = await import("google-protobuf/google/protobuf/empty_pb");
+      const info = await call<InstanceType<typeof Empty>, analyzer.AnalyzerInfo>(
+        client!.getAnalyzerInfo.bind(client),
+        new Empty(),
+      );
+      expect(info.getName()).toBe("k6-observatory");
+      expect(info.getVersion()).toBe("0.1.0");
+      expect(
+        info
+          .getPoliciesList()
+          .map((p) => [p.getName(), p.getEnforcementlevel() === analyzer.EnforcementLevel.MANDATORY]),
+      ).toEqual(policies.map((p) => [p.name, true]));
+    });
+
+    it("fails a wide-open latest-tagged container and passes the hardened one", async () => {
+      const bad = await analyze(CONTAINER_TYPE, "bad", {
+        image: "grafana/grafana:latest",
+        ports: [{ internal: 3000, external: 3000 }],
+        privileged: true,
+      });
+      expect(bad.map((d) => d.policy).sort()).toEqual([
+        "k6obs-container-unprivileged",
+        "k6obs-container-unprivileged",
+        "k6obs-image-pinned",
+        "k6obs-port-loopback",
+      ]);
+      expect(bad.every((d) => d.mandatory)).toBe(true);
+      expect(await analyze(CONTAINER_TYPE, "good", goodContainer)).toEqual([]);
+    });
+
+    it("honours allowNonLoopbackBind from the policy config", async () => {
+      const req = new analyzer.ConfigureAnalyzerRequest();
+      const config = new analyzer.PolicyConfig();
+      config.setEnforcementlevel(analyzer.EnforcementLevel.MANDATORY);
+      config.setProperties(Struct.fromJavaScript({ allowNonLoopbackBind: true }));
+      req.getPolicyconfigMap().set("k6obs-port-loopback", config);
+      await call(client!.configure.bind(client), req);
+      const found = await analyze(CONTAINER_TYPE, "lan", {
+        ...goodContainer,
+        ports: [{ internal: 3000, external: 3000, ip: "0.0.0.0" }],
+      });
+      expect(found).toEqual([]);
+    });
+  });
+});
