@@ -71,22 +71,10 @@ export const ALL_SYSTEM_TAGS = [
   "ip",
   "ocsp_status",
 ] as const;
-export const DEFAULT_SYSTEM_TAGS: readonly string[] = [
-  "proto",
-  "subproto",
-  "status",
-  "method",
-  "url",
-  "name",
-  "group",
-  "check",
-  "error",
-  "error_code",
-  "tls_version",
-  "scenario",
-  "service",
-  "expected_response",
-];
+/** k6's default set is every system tag but the per-VU/iteration ones, `ip` and `ocsp_status`. */
+export const DEFAULT_SYSTEM_TAGS: readonly string[] = ALL_SYSTEM_TAGS.filter(
+  (t) => !["vu", "iter", "ip", "ocsp_status"].includes(t),
+);
 
 /** Parses K6_SYSTEM_TAGS (comma-separated); throws on an unknown tag as k6 does. */
 export function systemTags(raw: string | undefined): ReadonlySet<string> {

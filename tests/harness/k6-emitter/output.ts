@@ -6,6 +6,7 @@ import {
   RateSink,
   TrendSink,
   TrendStat,
+  sinkFor,
   trendStat,
 } from "./sinks";
 import { DEFAULT_TIMEOUT_MS, Label, PushResult, TimeSeries, push } from "./wire";
@@ -197,7 +198,12 @@ export class RemoteWriteOutput {
       const t = Math.trunc(sample.time);
       let series = this.tsdb.get(key);
       if (!series) {
-        series = { metric: sample.metric, tags: sample.tags, sink: this.newSink(sample.metric), latest: t };
+        series = {
+          metric: sample.metric,
+          tags: sample.tags,
+          sink: sinkFor(sample.metric.type, this.config.trendAsNativeHistogram),
+          latest: t,
+        };
         this.tsdb.set(key, series);
         seen.add(key);
       } else if (t > series.latest) {
@@ -225,19 +231,6 @@ export class RemoteWriteOutput {
       this.log(
         `level=error msg="Failed to send the time series data to the endpoint" error="${describe(result)}"`,
       );
-    }
-  }
-
-  private newSink(metric: Metric): Sink {
-    switch (metric.type) {
-      case "counter":
-        return new CounterSink();
-      case "gauge":
-        return new GaugeSink();
-      case "rate":
-        return new RateSink();
-      case "trend":
-        return this.config.trendAsNativeHistogram ? new NativeHistogramSink() : new TrendSink();
     }
   }
 

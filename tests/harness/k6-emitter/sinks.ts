@@ -1,3 +1,4 @@
+import { MetricType } from "./metrics";
 import { BucketSpan, Histogram } from "./wire";
 
 /**
@@ -243,5 +244,22 @@ export class NativeHistogramSink {
       positiveDeltas: pos.deltas,
       timestamp,
     };
+  }
+}
+
+/** A metric type's sink; trends as native histograms when `nativeTrends` (the output's setting). */
+export function sinkFor(
+  type: MetricType,
+  nativeTrends = false,
+): CounterSink | GaugeSink | RateSink | TrendSink | NativeHistogramSink {
+  switch (type) {
+    case "counter":
+      return new CounterSink();
+    case "gauge":
+      return new GaugeSink();
+    case "rate":
+      return new RateSink();
+    case "trend":
+      return nativeTrends ? new NativeHistogramSink() : new TrendSink();
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Metric, MetricSample } from "./metrics";
-import { CounterSink, GaugeSink, RateSink, TrendSink, trendStat } from "./sinks";
+import { CounterSink, GaugeSink, RateSink, TrendSink, sinkFor, trendStat } from "./sinks";
 
 type Sink = CounterSink | GaugeSink | RateSink | TrendSink;
 
@@ -24,18 +24,8 @@ interface Tracked {
 
 const EXPRESSION = /^\s*([a-z]+(?:\(\d+(?:\.\d+)?\))?)\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
-function sinkFor(metric: Metric): Sink {
-  switch (metric.type) {
-    case "counter":
-      return new CounterSink();
-    case "gauge":
-      return new GaugeSink();
-    case "rate":
-      return new RateSink();
-    case "trend":
-      return new TrendSink();
-  }
-}
+/** The summary's sink of a metric: trends keep every value (percentiles over the whole run). */
+const summarySink = (metric: Metric): Sink => sinkFor(metric.type) as Sink;
 
 function aggregate(t: Tracked, aggregation: string, durationMs: number): number {
   const s = t.sink;
@@ -110,7 +100,7 @@ export class Summary {
         if (!x) throw new Error(`thresholds: ${key}: "${source}" is not "<aggregation> <op> <number>"`);
         return { source, aggregation: x[1]!, op: x[2]!, value: Number(x[3]), failed: false };
       });
-      this.tracked.set(key, { metric, sink: sinkFor(metric), filter, thresholds: parsed, samples: 0 });
+      this.tracked.set(key, { metric, sink: summarySink(metric), filter, thresholds: parsed, samples: 0 });
     }
   }
 
@@ -118,7 +108,7 @@ export class Summary {
     for (const s of samples) {
       let own = this.tracked.get(s.metric.name);
       if (!own) {
-        own = { metric: s.metric, sink: sinkFor(s.metric), filter: {}, thresholds: [], samples: 0 };
+        own = { metric: s.metric, sink: summarySink(s.metric), filter: {}, thresholds: [], samples: 0 };
         this.tracked.set(s.metric.name, own);
       }
       for (const t of this.tracked.values()) {
