@@ -1,4 +1,7 @@
 /**
+ * Longer than 400 lines on purpose: one ordered story per file (jest runs a file's tests in
+ * order), so splitting it would mean a cold `up` per file on 2 cores.
+ *
  * End to end, on a real Pulumi engine and a real Docker Engine: the project's own commands on the
  * dev and ci stacks, asserting what a user would check. One ordered story (each test builds on the
  * state the previous ones left), so one `up` serves many assertions. Setup, images and what the

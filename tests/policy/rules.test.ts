@@ -1,4 +1,7 @@
 /**
+ * About 480 lines on purpose: the rules, the program against them and the pack over gRPC share
+ * one set of fixtures and one mocks run of the program.
+ *
  * The policy pack: each rule called directly (no engine) with a passing and a failing resource; the
  * program's own resources (run under mocks) against every rule; then the pack itself started the
  * way the Pulumi CLI starts it (`pulumi-analyzer-policy` resolves

@@ -1,3 +1,5 @@
+// About 400 lines: the program's resource graph under mocks, one describe per promise (graph,
+// volumes, services, secrets, per-stack options), sharing one program run per config.
 import * as fs from "fs";
 import * as path from "path";
 import { DeclaredResource, ProgramRun, REPO_ROOT, runProgram } from "../harness/program";

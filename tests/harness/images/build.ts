@@ -1,4 +1,6 @@
 /**
+ * About 400 lines: one builder per image plus the shared cache check; each builder is short.
+ *
  * Builds the images the e2e suite runs, locally (no registry), each skipped when an image with the
  * same content hash already exists:
  *
