@@ -1,0 +1,120 @@
+import { TrendMode } from "./trend-mode";
+
+/**
+ * Whole-run PromQL: one value per run (`by (testid)`), evaluated as an instant query at (or after)
+ * the run's end over a range that covers the run. Shared by the Runs and comparison dashboards and
+ * the `k6:compare` gate, so the dashboards and the gate read the same numbers.
+ *
+ * Every builder takes a label-matcher list for the runs (e.g. `testid=~"$testid"` in a dashboard,
+ * `testid="run-1"` in the gate) and a range (`$__range` in a dashboard, `2h` elsewhere). k6's
+ * remote-write series are cumulative since the start of the run, so the last sample in the range
+ * is the whole run's value; stale markers end every series at the run's end.
+ */
+
+/** A PromQL range: `$__range`, `${__range}`, or a duration such as `90m`. */
+export type PromRange = string;
+
+/** The whole-run percentiles k6 is configured to send in both trend modes. */
+export type RunQuantile = "0.95" | "0.99";
+
+function matchers(selector: string, extra = ""): string {
+  return `{${[selector, extra].filter((s) => s !== "").join(", ")}}`;
+}
+
+/**
+ * Matcher list of one run: `testid="<id>"`. Throws when the id is empty or holds a character
+ * that would need escaping in PromQL (`"` or `\`), naming the id.
+ */
+export function runSelector(testId: string): string {
+  if (testId === "" || /["\\\n]/.test(testId)) {
+    throw new Error(
+      `testid ${JSON.stringify(testId)} is not usable in PromQL: it must be non-empty, without " or \\`,
+    );
+  }
+  return `testid="${testId}"`;
+}
+
+/**
+ * Run start, Unix seconds: the earliest `k6_vus` sample (k6 sends it every second, with the
+ * testid label only, so this is the cheapest series per run). The subquery resolution bounds the
+ * precision: the result is the first sample seen at a subquery step, at most `resolution` late.
+ * Omitting the resolution uses Prometheus' evaluation_interval (15s here).
+ */
+export function runStartQuery(selector: string, range: PromRange, resolution = ""): string {
+  return `min by (testid) (min_over_time(timestamp(k6_vus${matchers(selector)})[${range}:${resolution}]))`;
+}
+
+/**
+ * Run end, Unix seconds: the latest `k6_vus` sample (at most `resolution` early; see
+ * {@link runStartQuery}).
+ */
+export function runEndQuery(selector: string, range: PromRange, resolution = ""): string {
+  return `max by (testid) (max_over_time(timestamp(k6_vus${matchers(selector)})[${range}:${resolution}]))`;
+}
+
+/**
+ * Run duration, seconds: the number of `k6_vus` samples (one per second) minus one. Exact to
+ * k6's 1 s ticker without a subquery, so much cheaper than end − start.
+ */
+export function runDurationQuery(selector: string, range: PromRange): string {
+  return `max by (testid) (count_over_time(k6_vus${matchers(selector)}[${range}])) - 1`;
+}
+
+/** HTTP requests of the run (k6_http_reqs_total at its last sample, summed over its series). */
+export function runRequestsQuery(selector: string, range: PromRange): string {
+  return `sum by (testid) (last_over_time(k6_http_reqs_total${matchers(selector)}[${range}]))`;
+}
+
+/**
+ * Throughput, requests per second over the whole run: requests ÷ duration (both from
+ * {@link runRequestsQuery} and {@link runDurationQuery}; a one-second run divides by 1).
+ */
+export function runThroughputQuery(selector: string, range: PromRange): string {
+  return `${runRequestsQuery(selector, range)} / clamp_min(${runDurationQuery(selector, range)}, 1)`;
+}
+
+/**
+ * Share of the run's requests k6 counted as failed (expected_response="false"); 0 when no request
+ * failed (not "no data").
+ */
+export function runErrorRateQuery(selector: string, range: PromRange): string {
+  const failed = `sum by (testid) (last_over_time(k6_http_reqs_total${matchers(selector, 'expected_response="false"')}[${range}]))`;
+  const all = runRequestsQuery(selector, range);
+  return `${failed} / ${all} or 0 * ${all}`;
+}
+
+/**
+ * Pass rate of all the run's checks together. k6_checks_rate is each check's pass rate since the
+ * start of the run, per check and scenario; without the per-check counts the series are averaged
+ * unweighted, which equals k6's overall rate when every check runs equally often (one check per
+ * request, the common case). {@link runWorstCheckQuery} is exact.
+ */
+export function runCheckRateQuery(selector: string, range: PromRange): string {
+  return `avg by (testid) (last_over_time(k6_checks_rate${matchers(selector)}[${range}]))`;
+}
+
+/** Pass rate of the run's worst check (exact: the minimum of per-check rates). */
+export function runWorstCheckQuery(selector: string, range: PromRange): string {
+  return `min by (testid) (last_over_time(k6_checks_rate${matchers(selector)}[${range}]))`;
+}
+
+/**
+ * Whole-run http_req_duration quantile, seconds, in a trend mode.
+ * - stats: k6 sends `k6_http_req_duration_p95`/`_p99` per series (endpoint, status, method), each
+ *   the percentile of that series since the start of the run; percentiles cannot be merged, so this
+ *   is the slowest series' value (`max`), an upper bound of the run's overall percentile.
+ * - nativeHistogram: the last (cumulative) histogram of each series, summed: the exact percentile
+ *   of all the run's requests, within the histogram's bucket resolution (factor 1.1).
+ */
+export function runLatencyQuantileQuery(
+  mode: TrendMode,
+  quantile: RunQuantile,
+  selector: string,
+  range: PromRange,
+): string {
+  if (mode === "stats") {
+    const metric = quantile === "0.95" ? "k6_http_req_duration_p95" : "k6_http_req_duration_p99";
+    return `max by (testid) (last_over_time(${metric}${matchers(selector)}[${range}]))`;
+  }
+  return `histogram_quantile(${quantile}, sum by (testid) (last_over_time(k6_http_req_duration_seconds${matchers(selector)}[${range}])))`;
+}
