@@ -39,6 +39,10 @@ export const trendMode = stack.trendMode;
 export const k6TestId = stack.k6?.testId;
 /** Command that copies the run's JSON end-of-test summary to the current directory. */
 export const k6Summary = stack.k6?.summaryCommand;
+/** Command that copies the run's HTML report (k6's web dashboard export) to the current directory. */
+export const k6Report = stack.k6?.reportCommand;
+/** `<container>:<path>` of that report, what `npm run k6:report` copies. */
+export const k6ReportSource = stack.k6?.reportSource;
 /** k6 exit code: 0 passed, 99 thresholds failed. */
 export const k6ExitCode = stack.k6?.container.exitCode;
 /** Console output of the run, including k6's end-of-test summary. */

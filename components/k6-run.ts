@@ -2,7 +2,14 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SECURITY_OPTS, pinnedImage, stackLabels } from "./container-defaults";
-import { K6_RESULTS_DIR, K6_SCRIPTS_DIR, K6_USER } from "../model/k6";
+import {
+  K6_RESULTS_DIR,
+  K6_SCRIPTS_DIR,
+  K6_USER,
+  k6ReportEnv,
+  k6ReportPath,
+  k6SummaryPath,
+} from "../model/k6";
 import { PKG, dockerName } from "../model/naming";
 
 /** Arguments of {@link K6Run}. */
@@ -40,6 +47,12 @@ export class K6Run extends pulumi.ComponentResource {
   public readonly summaryPath: pulumi.Output<string>;
   /** Command that copies the JSON summary out of the (stopped) container. */
   public readonly summaryCommand: pulumi.Output<string>;
+  /** Path of k6's HTML report (web dashboard export) inside the results volume. */
+  public readonly reportPath: pulumi.Output<string>;
+  /** `<container>:<reportPath>`, the source `docker cp` takes (npm run k6:report). */
+  public readonly reportSource: pulumi.Output<string>;
+  /** Command that copies the HTML report out of the (stopped) container. */
+  public readonly reportCommand: pulumi.Output<string>;
   /** The one-shot container. */
   public readonly container: docker.Container;
 
@@ -53,13 +66,16 @@ export class K6Run extends pulumi.ComponentResource {
       { parent: this },
     );
     this.testId = pulumi.interpolate`${args.stack}-${this.runId.result}`;
-    this.summaryPath = pulumi.interpolate`${K6_RESULTS_DIR}/${this.testId}.summary.json`;
+    this.summaryPath = this.testId.apply(k6SummaryPath);
+    this.reportPath = this.testId.apply(k6ReportPath);
     const argv = pulumi.all([this.testId, this.summaryPath]).apply(([id, summary]) => args.args(id, summary));
-    const envs = [
+    const envs = pulumi.all([this.testId, this.reportPath]).apply(([id, report]) => [
       ...Object.entries(args.env).map(([k, v]) => `${k}=${v}`),
-      pulumi.interpolate`TESTID=${this.testId}`,
+      `TESTID=${id}`,
       `K6OBS_SCRIPTS_SHA256=${args.scriptsHash}`,
-    ];
+      // Per testid, like the summary: every run's report stays in the results volume.
+      ...Object.entries(k6ReportEnv(report)).map(([k, v]) => `${k}=${v}`),
+    ]);
 
     this.container = new docker.Container(
       `${name}-container`,
@@ -92,6 +108,8 @@ export class K6Run extends pulumi.ComponentResource {
     );
 
     this.summaryCommand = pulumi.interpolate`docker cp ${this.container.name}:${this.summaryPath} .`;
+    this.reportSource = pulumi.interpolate`${this.container.name}:${this.reportPath}`;
+    this.reportCommand = pulumi.interpolate`docker cp ${this.reportSource} .`;
     this.registerOutputs({ testId: this.testId, container: this.container.name });
   }
 }

@@ -55,6 +55,33 @@ export interface K6EnvArgs {
   readonly targetUrl: string;
   /** Extra script parameters (already validated: no K6_ prefix, no reserved names). */
   readonly extraEnv?: Readonly<Record<string, string>>;
+  /** File k6's HTML report is exported to at the end of the run ({@link k6ReportEnv}), if any. */
+  readonly reportExport?: string;
+}
+
+/** Path of a run's JSON end-of-test summary inside the results volume. */
+export function k6SummaryPath(testId: string): string {
+  return `${K6_RESULTS_DIR}/${testId}.summary.json`;
+}
+
+/** Path of a run's HTML report (k6's web dashboard export) inside the results volume. */
+export function k6ReportPath(testId: string): string {
+  return `${K6_RESULTS_DIR}/${testId}.report.html`;
+}
+
+/**
+ * Env that makes k6 write its own HTML report (the built-in web dashboard's export) to `file` when
+ * the run ends. k6 has no command-line flag for the dashboard; it is configured by env only.
+ */
+export function k6ReportEnv(file: string): Record<string, string> {
+  return {
+    K6_WEB_DASHBOARD: "true",
+    K6_WEB_DASHBOARD_EXPORT: file,
+    // -1 disables the dashboard's HTTP server (default 127.0.0.1:5665); the export is still written.
+    // Without it nothing would reach the port inside the container, and k6 waits for open browser
+    // windows before it exits.
+    K6_WEB_DASHBOARD_PORT: "-1",
+  };
 }
 
 /** Environment of a k6 run. Used by the k6 container and by the integration tests. */
@@ -71,6 +98,7 @@ export function k6Env(args: K6EnvArgs): Record<string, string> {
     K6_SYSTEM_TAGS: K6_SYSTEM_TAGS.join(","),
     // k6 otherwise reports usage to stats.grafana.org on every run.
     K6_NO_USAGE_REPORT: "true",
+    ...(args.reportExport === undefined ? {} : k6ReportEnv(args.reportExport)),
   };
   if (args.trendMode === "stats") {
     env.K6_PROMETHEUS_RW_TREND_STATS = K6_TREND_STATS.join(",");

@@ -19,6 +19,8 @@ export const STACK_OUTPUTS = [
   "trendMode",
   "k6TestId",
   "k6Summary",
+  "k6Report",
+  "k6ReportSource",
   "k6ExitCode",
   "k6Output",
   "k6RunIdUrn",

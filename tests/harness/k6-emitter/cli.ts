@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { EXIT, Engine } from "./engine";
 import { systemTags } from "./metrics";
 import { RemoteWriteOutput, parseGoDuration, remoteWriteConfig } from "./output";
+import { renderReport, reportFile } from "./report";
 import { Summary } from "./summary";
 
 /** What the emitter says it is, wherever it introduces itself: it is a stand-in, not k6. */
@@ -123,6 +124,19 @@ async function main(argv: readonly string[]): Promise<number> {
     fs.writeFileSync(
       exportFile,
       `${JSON.stringify(result.summary.exportJson(result.durationMs), null, 4)}\n`,
+    );
+  }
+  const report = reportFile(env);
+  if (report !== undefined && result.durationMs > 0) {
+    fs.writeFileSync(
+      report,
+      renderReport({
+        summary: result.summary,
+        durationMs: result.durationMs,
+        script: positionals[0]!,
+        tags: pairs(values.tag, "--tag"),
+        identity: IDENTITY,
+      }),
     );
   }
   if (!values.quiet && !values["no-summary"] && result.durationMs > 0) {
