@@ -620,9 +620,17 @@ describe("adopting docker-compose volumes", () => {
     expect({ code: r.code, output: r.code === 0 ? "" : tail(r.output, 30) }).toEqual({ code: 0, output: "" });
     await s.npmOk("destroy", ["--yes"], { label: "dev: npm run destroy -- --yes (adopted volumes)" });
     expect(s.objects("e2ecompose_").volumes).toEqual([vols.grafana, vols.prometheus]);
-    await s.npmOk("purge-data", ["--confirm", "dev", "--volume", vols.prometheus, "--volume", vols.grafana], {
-      label: "dev: npm run purge-data -- --volume ... (adopted)",
-    });
+    await s.npmOk(
+      "purge-data",
+      [
+        "--confirm",
+        "dev",
+        ...[vols.prometheus, vols.grafana].flatMap((v) => ["--volume", v, "--confirm-volume", v]),
+      ],
+      {
+        label: "dev: npm run purge-data -- --volume ... --confirm-volume ... (adopted)",
+      },
+    );
     expect(s.objects("e2ecompose_").volumes).toEqual([]);
   });
 });

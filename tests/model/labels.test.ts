@@ -20,4 +20,8 @@ test("purge-data.sh selects exactly the stack's retained volumes by these keys",
   const script = fs.readFileSync(path.join(REPO_ROOT, "ops/purge-data/purge-data.sh"), "utf8");
   const filters = [...script.matchAll(/--filter "label=([^"]+)"/g)].map((m) => m[1]);
   expect([...new Set(filters)].sort()).toEqual([`${LABEL.retain}=true`, `${LABEL.stack}=$stack`].sort());
+  // The owner check of a --volume reads the stack label too.
+  const read = [...script.matchAll(/label_of "\$v" ([\w.]+)/g)].map((m) => m[1]);
+  expect(read.length).toBeGreaterThan(0);
+  for (const key of read) expect(key).toBe(LABEL.stack);
 });
