@@ -118,3 +118,23 @@ export function runLatencyQuantileQuery(
   }
   return `histogram_quantile(${quantile}, sum by (testid) (last_over_time(k6_http_req_duration_seconds${matchers(selector)}[${range}])))`;
 }
+
+/**
+ * The raw `k6_vus` samples of the runs in `range` (an instant query answers a matrix): the first
+ * and last timestamps are the exact start and end, without a subquery's resolution. Cheap for one
+ * run (one sample per second of the run); {@link runStartQuery} is the one for many runs.
+ */
+export function runVusSamplesQuery(selector: string, range: PromRange): string {
+  return `k6_vus${matchers(selector)}[${range}]`;
+}
+
+/**
+ * Per trend mode, the series selector of the run's http_req_duration (a `match[]` of
+ * /api/v1/series): which of them exists tells the mode the run was written in.
+ */
+export function runLatencySeriesSelectors(selector: string): Readonly<Record<TrendMode, string>> {
+  return {
+    stats: `k6_http_req_duration_p95${matchers(selector)}`,
+    nativeHistogram: `k6_http_req_duration_seconds${matchers(selector)}`,
+  };
+}
