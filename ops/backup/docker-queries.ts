@@ -116,13 +116,15 @@ export const STOP_TIMEOUT_SECONDS = 60;
 
 /**
  * Stops the running containers among `names`, runs `fn`, and starts exactly those again, even
- * when `fn` throws. A failure to restart is reported without hiding `fn`'s own error.
+ * when `fn` throws, unless `restartAfter(err)` says the error leaves their volume unfit to run on.
+ * A failure to restart is reported without hiding `fn`'s own error.
  */
 export async function withContainersStopped<T>(
   docker: DockerRunner,
   names: readonly string[],
   log: Log,
   fn: (stopped: readonly string[]) => Promise<T>,
+  restartAfter: (err: unknown) => boolean = () => true,
 ): Promise<T> {
   const stopped: string[] = [];
   let result: T;
@@ -136,6 +138,10 @@ export async function withContainersStopped<T>(
     }
     result = await fn(stopped);
   } catch (err) {
+    if (!restartAfter(err)) {
+      log(`not starting ${stopped.join(", ") || "any container"} again: its volume may be inconsistent`);
+      throw err;
+    }
     const restartErrors = await startAll(docker, stopped, log);
     if (restartErrors.length > 0) {
       (err as Error).message += `\nALSO: could not restart ${restartErrors.join("; ")}`;

@@ -20,9 +20,11 @@ compose never take the copy for the original stack's data.
 
   --from DIR              Backup directory holding ${MANIFEST_FILE} (required)
   --volume NAME[=TARGET]  Restore only this volume, optionally into another volume (repeatable)
-  --force                 Restore into a volume that is not empty: its current contents are
-                          DELETED first and no copy is kept. Back it up first (npm run backup),
-                          or try the restore into another name (--volume NAME=NAME-check).
+  --force                 Restore into a volume that is not empty: once the archive is fully
+                          extracted beside them, its current contents are DELETED and no copy is
+                          kept. Back it up first (npm run backup), or try the restore into
+                          another name (--volume NAME=NAME-check). Ctrl-C or a failure before
+                          the swap leaves the current contents as they are.
   --stop-running          Stop running containers that mount a target volume during the restore
                           and start them again afterwards (default: refuse while they run)
   --image REF             Local image that runs tar (default: the one that made the backup). Never pulled.
@@ -34,19 +36,24 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const steps = await restoreVolumes(docker, args, (m) => console.error(`restore: ${m}`));
+  const steps = await restoreVolumes(docker, args, (m) => console.error(`restore: ${m}`), {
+    signal: interrupt.signal,
+    killHelper: () => docker.killRunning(),
+  });
   for (const s of steps) {
     console.log(`${s.entry.archive} -> ${s.target}`);
   }
 }
 
 const docker = new DockerCli();
+const interrupt = new AbortController();
 
-// Without handlers Node would exit at once and leave the services stopped. Killing the helper
-// container fails the pending step instead, and its `finally` starts the stopped services again.
+// Without handlers Node would exit at once and leave the services stopped. An interrupt stops the
+// restore at the next safe point: a staging extraction is killed (the volume keeps its contents),
+// a swap (renames only) finishes; stopped services start again unless a volume may be inconsistent.
 runCli("restore", main, {
   onSignal: (signal) => {
-    console.error(`restore: ${signal}: stopping the copy; stopped containers are started again`);
-    docker.killRunning();
+    console.error(`restore: ${signal}: stopping at the next safe point`);
+    interrupt.abort();
   },
 });

@@ -139,7 +139,7 @@ describe("backup and restore against a real Docker Engine", () => {
       (r) => r.stdout,
       (err: { stdout?: string }) => err.stdout ?? "",
     );
-    expect(listed).toContain(`  ${source}\n`);
+    expect(listed).toContain(`  ${source}   (labelled k6obs.stack=${stack})\n`);
     expect(listed).not.toContain(target);
     expect(await inspectVolume(docker, source)).toBeDefined();
 
