@@ -1,6 +1,7 @@
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigKey, ObservatoryConfig, parseConfig } from "../config";
+import { ScrapeTarget } from "../model/scrape-targets";
 import { TrendMode } from "../model/trend-mode";
 
 /** This package's own provisioning directory (Prometheus config, Grafana provisioning, k6 scripts). */
@@ -52,6 +53,20 @@ export interface ObservatoryArgs {
     /** Remote-write push interval, 1s to 1m (default 1s). */
     readonly pushInterval?: string;
   };
+  /** The user's services Prometheus scrapes beside itself and Grafana (default none). */
+  readonly scrapeTargets?: readonly ScrapeTarget[];
+  /**
+   * Host directory Prometheus reads the scrape targets file from; created when missing (default
+   * `<provisioningDir>/../.k6obs/<stack>/prometheus-targets`).
+   */
+  readonly targetsDir?: string;
+}
+
+/** The absolute host directory of the scrape targets file the args select. */
+export function targetsDirOf(args: ObservatoryArgs): string {
+  return path.resolve(
+    args.targetsDir ?? path.join(provisioningDirOf(args), "..", ".k6obs", args.stack, "prometheus-targets"),
+  );
 }
 
 /** The absolute provisioning directory the args select. */
@@ -82,6 +97,7 @@ const ARG_LABELS: Record<ConfigKey, string> = {
   k6TargetUrl: "k6.targetUrl",
   k6Env: "k6.env",
   k6PushInterval: "k6.pushInterval",
+  scrapeTargets: "scrapeTargets",
 };
 
 /**
@@ -114,6 +130,7 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     k6TargetUrl: args.k6?.targetUrl,
     k6Env: args.k6?.env === undefined ? undefined : JSON.stringify(args.k6.env),
     k6PushInterval: args.k6?.pushInterval,
+    scrapeTargets: args.scrapeTargets === undefined ? undefined : JSON.stringify(args.scrapeTargets),
   };
   return parseConfig((key) => raw[key], {
     stack: args.stack,
@@ -160,5 +177,6 @@ export function observatoryArgsFromConfig(
       env: config.k6.env,
       pushInterval: config.k6.pushInterval,
     },
+    scrapeTargets: config.scrapeTargets,
   };
 }

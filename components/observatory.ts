@@ -12,8 +12,9 @@ import { K6_SCRIPTS_DIR, k6Args, k6Env } from "../model/k6";
 import { stackLabels } from "./container-defaults";
 import { PKG, dockerName } from "../model/naming";
 import { Prometheus } from "./prometheus";
-import { ObservatoryArgs, provisioningDirOf, resolveObservatoryArgs } from "./observatory-args";
-import { PROMETHEUS_INTERNAL_PORT, prometheusFlags } from "../model/prometheus";
+import { ObservatoryArgs, provisioningDirOf, resolveObservatoryArgs, targetsDirOf } from "./observatory-args";
+import { targetGroups } from "../model/scrape-targets";
+import { PROMETHEUS_INTERNAL_PORT, PROMETHEUS_OWNER, prometheusFlags } from "../model/prometheus";
 import { TrendMode } from "../model/trend-mode";
 
 /** Host paths the containers read, all directories (see FACTS: never bind-mount single files). */
@@ -83,6 +84,15 @@ export class Observatory extends pulumi.ComponentResource {
     checkProvisioning(provisioningDir, cfg.trendMode);
     super(`${PKG}:Observatory`, name, {}, opts);
     const paths = provisioningPaths(provisioningDir, cfg.trendMode);
+    // Docker refuses a bind mount of a missing directory; creating it (empty) changes nothing that
+    // runs, so it happens in preview too. The targets writer fills it, as the directory's owner.
+    const targetsDir = targetsDirOf(args);
+    fs.mkdirSync(targetsDir, { recursive: true });
+    // The writer runs as the directory's owner, never as root: a root-owned directory (Pulumi run
+    // as root) is handed to Prometheus' own user first.
+    if (fs.statSync(targetsDir).uid === 0)
+      fs.chownSync(targetsDir, PROMETHEUS_OWNER.uid, PROMETHEUS_OWNER.gid);
+    const owner = fs.statSync(targetsDir);
 
     this.volumes = new DataVolumes(
       `${name}-data`,
@@ -119,6 +129,12 @@ export class Observatory extends pulumi.ComponentResource {
         configDir: paths.prometheus,
         configHash: hashDirectory(paths.prometheus),
         port: { ip: cfg.bindAddress, external: cfg.prometheusPort, internal: PROMETHEUS_INTERNAL_PORT },
+        targets: {
+          dir: targetsDir,
+          // One line: it travels in an env variable.
+          content: JSON.stringify(targetGroups(cfg.scrapeTargets)),
+          user: `${owner.uid}:${owner.gid}`,
+        },
       },
       { parent: this },
     );

@@ -12,6 +12,7 @@ import {
   unpinnedImageReason,
 } from "../model/images";
 import { RESERVED_SCRIPT_ENV } from "../model/k6";
+import { checkScrapeTargets } from "../model/scrape-targets";
 import {
   CONFIG_DEFAULTS,
   CONFIG_NAMESPACE,
@@ -293,6 +294,16 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     bad("k6PushInterval", pushInterval, "a duration from 1s to 1m such as 5s, 1500ms or 1m");
   }
 
+  const targetsRaw = str("scrapeTargets");
+  let targetsParsed: unknown;
+  try {
+    targetsParsed = JSON.parse(targetsRaw);
+  } catch {
+    targetsParsed = undefined;
+  }
+  const scrape = checkScrapeTargets(targetsParsed);
+  for (const p of scrape.problems) bad("scrapeTargets", targetsRaw, p);
+
   if (problems.length > 0) {
     throw new ConfigError(problems, ctx.subject);
   }
@@ -311,5 +322,6 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafanaAdminPassword: grafanaAdminPassword === "" ? undefined : grafanaAdminPassword,
     images,
     k6: k6Enabled ? { scriptInK6Dir, scriptHostPath, targetUrl, env, pushInterval } : undefined,
+    scrapeTargets: scrape.targets,
   };
 }

@@ -1,4 +1,5 @@
 import { ImageSpec } from "../model/images";
+import { ScrapeTarget } from "../model/scrape-targets";
 import { TrendMode } from "../model/trend-mode";
 
 /** Config namespace of this project (`pulumi config set k6-observatory:<key>`). */
@@ -27,6 +28,7 @@ export const CONFIG_DEFAULTS = {
   k6TargetUrl: "http://prometheus:9090",
   k6Env: {} as Record<string, string>,
   k6PushInterval: "1s",
+  scrapeTargets: [] as readonly ScrapeTarget[],
 } as const;
 
 /** A config key of this project. */
@@ -77,6 +79,8 @@ export interface ObservatoryConfig {
     /** Remote-write push interval. */
     readonly pushInterval: string;
   };
+  /** The user's services Prometheus scrapes (none by default). */
+  readonly scrapeTargets: readonly ScrapeTarget[];
 }
 
 /** Reads one raw config value as a string (objects as JSON), undefined when unset. */

@@ -1,11 +1,18 @@
 import * as YAML from "yaml";
 import { TrendMode } from "./trend-mode";
 import { GRAFANA_ALIAS, GRAFANA_INTERNAL_PORT } from "./grafana";
+import { TARGETS_JOB } from "./scrape-targets";
 
 /** Where the Prometheus image keeps its TSDB; the data volume is mounted here. */
 export const PROMETHEUS_DATA_DIR = "/prometheus";
 /** Where the repo's provisioning/prometheus directory is mounted (read-only). */
 export const PROMETHEUS_CONFIG_DIR = "/etc/prometheus";
+/**
+ * Where Prometheus reads the user's scrape targets (file_sd, model/scrape-targets.ts): a per-stack
+ * host directory, apart from the committed provisioning/prometheus, so target edits need neither a
+ * reload nor a restart (see components/prometheus.ts).
+ */
+export const PROMETHEUS_TARGETS_DIR = "/etc/prometheus-targets";
 /** Port Prometheus listens on inside the container. */
 export const PROMETHEUS_INTERNAL_PORT = 9090;
 /** UID:GID of `nobody`, which the official image runs as and which owns its data directory. */
@@ -81,6 +88,8 @@ export interface PrometheusConfigArgs {
   readonly grafanaTarget?: string;
   /** Directory holding the rule files, as Prometheus sees it. */
   readonly rulesDir?: string;
+  /** Directory holding the user's file_sd target files, as Prometheus sees it. */
+  readonly targetsDir?: string;
 }
 
 /** The Prometheus configuration document (rendered to provisioning/prometheus/prometheus.yml). */
@@ -96,6 +105,15 @@ export function prometheusConfig(args: PrometheusConfigArgs = {}): Record<string
   if (grafanaTarget !== "") {
     scrapeConfigs.push({ job_name: "grafana", static_configs: [{ targets: [grafanaTarget] }] });
   }
+  // The user's services (stack setting scrapeTargets). Each file_sd group sets its own `job`,
+  // metrics path and scheme; Prometheus re-reads the file when it changes (and every
+  // refresh_interval where file events do not reach it), without a reload.
+  scrapeConfigs.push({
+    job_name: TARGETS_JOB,
+    file_sd_configs: [
+      { files: [`${args.targetsDir ?? PROMETHEUS_TARGETS_DIR}/*.json`], refresh_interval: "30s" },
+    ],
+  });
   return {
     global: { scrape_interval: "15s", evaluation_interval: "15s" },
     storage: { tsdb: { out_of_order_time_window: OUT_OF_ORDER_TIME_WINDOW } },

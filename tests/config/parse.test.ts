@@ -276,6 +276,61 @@ describe("stack config", () => {
       ["k6-observatory:k6PushInterval", '"five"', "from 1s to 1m"],
     ],
     ["k6Enabled not boolean", { k6Enabled: "on" }, ["k6-observatory:k6Enabled", '"on"', "true or false"]],
+    [
+      "scrapeTargets not JSON",
+      { scrapeTargets: "shop:8080" },
+      ["k6-observatory:scrapeTargets", '"shop:8080"', "an array of"],
+    ],
+    [
+      "scrapeTargets job with a space",
+      { scrapeTargets: '[{"job":"my shop","targets":["shop:8080"]}]' },
+      ["k6-observatory:scrapeTargets", "entry 0", '"my shop"', "letters, digits"],
+    ],
+    [
+      "scrapeTargets reserved job",
+      { scrapeTargets: '[{"job":"prometheus","targets":["shop:8080"]}]' },
+      ["k6-observatory:scrapeTargets", '"prometheus"', "reserved", "grafana"],
+    ],
+    [
+      "scrapeTargets duplicate job",
+      { scrapeTargets: '[{"job":"shop","targets":["a:1"]},{"job":"shop","targets":["b:2"]}]' },
+      ["k6-observatory:scrapeTargets", "entry 1", '"shop"', "appears twice"],
+    ],
+    [
+      "scrapeTargets target without a port",
+      { scrapeTargets: '[{"job":"shop","targets":["shop"]}]' },
+      ["k6-observatory:scrapeTargets", 'target "shop" is not host:port'],
+    ],
+    [
+      "scrapeTargets port out of range",
+      { scrapeTargets: '[{"job":"shop","targets":["shop:70000"]}]' },
+      ["k6-observatory:scrapeTargets", "port 70000", "1 to 65535"],
+    ],
+    [
+      "scrapeTargets loopback target",
+      { scrapeTargets: '[{"job":"shop","targets":["localhost:8080"]}]' },
+      ["k6-observatory:scrapeTargets", "loopback", "host.docker.internal:8080", "container name"],
+    ],
+    [
+      "scrapeTargets 127.0.0.1 target",
+      { scrapeTargets: '[{"job":"shop","targets":["127.0.0.1:8080"]}]' },
+      ["k6-observatory:scrapeTargets", "loopback", "host.docker.internal:8080"],
+    ],
+    [
+      "scrapeTargets bad scheme",
+      { scrapeTargets: '[{"job":"shop","targets":["shop:8080"],"scheme":"ftp"}]' },
+      ["k6-observatory:scrapeTargets", 'scheme "ftp" is not "http" or "https"'],
+    ],
+    [
+      "scrapeTargets relative metrics path",
+      { scrapeTargets: '[{"job":"shop","targets":["shop:8080"],"metricsPath":"metrics"}]' },
+      ["k6-observatory:scrapeTargets", "metricsPath", "absolute URL path"],
+    ],
+    [
+      "scrapeTargets unknown field",
+      { scrapeTargets: '[{"job":"shop","targets":["shop:8080"],"interval":"5s"}]' },
+      ["k6-observatory:scrapeTargets", "unknown fields interval"],
+    ],
   ];
 
   test.each(badCases)(
@@ -288,6 +343,15 @@ describe("stack config", () => {
       }
     },
   );
+
+  test("scrapeTargets: valid jobs on the stack network and the Docker host are taken as given", () => {
+    const value = [
+      { job: "shop", targets: ["shop-api:8080", "host.docker.internal:9100"] },
+      { job: "db_exporter", targets: ["10.0.0.5:9187"], metricsPath: "/probe/metrics", scheme: "https" },
+    ];
+    expect(parse({ scrapeTargets: JSON.stringify(value) }).scrapeTargets).toEqual(value);
+    expect(parse({}).scrapeTargets).toEqual([]);
+  });
 
   test("an admin password stored in plaintext is rejected without echoing it", () => {
     const isSecret = () => false;

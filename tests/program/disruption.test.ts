@@ -82,6 +82,13 @@ describe("disruption classes", () => {
     expect(changed(baseline, after)).toEqual(["k6obs-k6-container"]);
   });
 
+  test("adding a scrape target rewrites only the targets file: Prometheus is neither restarted nor reloaded", async () => {
+    const targets = [{ job: "shop", targets: ["host.docker.internal:8080"] }];
+    expect(changed(baseline, await rerun({ scrapeTargets: JSON.stringify(targets) }))).toEqual([
+      "k6obs-prometheus-targets",
+    ]);
+  });
+
   test("a Grafana image bump changes only Grafana", async () => {
     expect(changed(baseline, await rerun({ grafanaImage: "grafana/grafana:13.0.2" }))).toEqual([
       "k6obs-grafana-container",
@@ -94,6 +101,7 @@ describe("disruption classes", () => {
       "k6obs-prometheus-container",
       "k6obs-prometheus-image",
       "k6obs-prometheus-reload",
+      "k6obs-prometheus-targets",
     ]);
   });
 
