@@ -20,3 +20,6 @@ declare module "@grafana/grafana-foundation-sdk/stat" {
 declare module "@grafana/grafana-foundation-sdk/timeseries" {
   export * from "@grafana/grafana-foundation-sdk/dist/timeseries";
 }
+declare module "@grafana/grafana-foundation-sdk/table" {
+  export * from "@grafana/grafana-foundation-sdk/dist/table";
+}

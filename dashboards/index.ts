@@ -1,11 +1,15 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { TREND_MODES, TrendMode } from "../model/trend-mode";
+import { compareDashboard } from "./compare";
 import { k6OverviewDashboard } from "./k6-overview";
 import { prometheusHealthDashboard } from "./prometheus-health";
+import { runsDashboard } from "./runs";
 
 export { PROMETHEUS_DATASOURCE, dashboardQueries } from "./panels";
 export { k6OverviewUid } from "./k6-overview";
 export { PROMETHEUS_HEALTH_UID } from "./prometheus-health";
+export { runsUid } from "./runs";
+export { compareUid } from "./compare";
 
 /** Repo-relative directory of the generated dashboard folders. */
 export const DASHBOARDS_DIR = "provisioning/grafana/dashboards";
@@ -38,7 +42,11 @@ export function commonDashboards(): ProvisionedDashboard[] {
 
 /** Dashboards of one trend mode's folder. */
 export function modeDashboards(mode: TrendMode): ProvisionedDashboard[] {
-  return [provisioned(mode, k6OverviewDashboard(mode))];
+  return [
+    provisioned(mode, k6OverviewDashboard(mode)),
+    provisioned(mode, runsDashboard(mode)),
+    provisioned(mode, compareDashboard(mode)),
+  ];
 }
 
 /** Every dashboard a stack in this trend mode provisions: `common` plus its mode's folder. */

@@ -3,6 +3,8 @@ import { TrendMode } from "../model/trend-mode";
 import { nativeTrendMetric, statsTrendMetric } from "./k6-metrics";
 import { PROMETHEUS_DATASOURCE, PanelQuery, statPanel, timeseriesPanel } from "./panels";
 import { NAME_PREFIX } from "../model/naming";
+import { runAnnotations } from "./annotations";
+import { runVariable } from "./run-variable";
 
 /** Uid of the k6 overview of a trend mode. */
 export function k6OverviewUid(mode: TrendMode): string {
@@ -83,20 +85,16 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
     .time({ from: "now-1h", to: "now" })
     .refresh("10s")
     .timezone("browser")
+    .annotations(runAnnotations())
     .withVariable(
-      new dashboard.QueryVariableBuilder("testid")
-        .label("Run (testid)")
-        .description("k6 runs (the testid tag) with data in the time range. Select several to compare them.")
-        .datasource(PROMETHEUS_DATASOURCE)
-        // k6_vus exists in both trend modes and has one series per run: the cheapest list of runs.
-        .query("label_values(k6_vus, testid)")
-        .definition("label_values(k6_vus, testid)")
-        // Several runs can be compared; "All" is left out on purpose: it would overlay every run kept
-        // by retention and make every panel query scan all of them.
-        .multi(true)
-        .includeAll(false)
-        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-        .sort(dashboard.VariableSort.AlphabeticalDesc),
+      // Several runs can be compared; "All" is left out on purpose: it would overlay every run kept
+      // by retention and make every panel query scan all of them.
+      runVariable(
+        "testid",
+        "Run (testid)",
+        "k6 runs (the testid tag) with data in the time range, newest first. Select several to compare them.",
+        true,
+      ),
     )
     .withVariable(
       new dashboard.QueryVariableBuilder("endpoint")

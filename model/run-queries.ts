@@ -18,7 +18,12 @@ export type PromRange = string;
 export type RunQuantile = "0.95" | "0.99";
 
 function matchers(selector: string, extra = ""): string {
-  return `{${[selector, extra].filter((s) => s !== "").join(", ")}}`;
+  const list = [selector, extra].filter((s) => s !== "").join(", ");
+  return list === "" ? "" : `{${list}}`;
+}
+
+function atModifier(at: string): string {
+  return at === "" ? "" : ` @ ${at}`;
 }
 
 /**
@@ -38,18 +43,20 @@ export function runSelector(testId: string): string {
  * Run start, Unix seconds: the earliest `k6_vus` sample (k6 sends it every second, with the
  * testid label only, so this is the cheapest series per run). The subquery resolution bounds the
  * precision: the result is the first sample seen at a subquery step, at most `resolution` late.
- * Omitting the resolution uses Prometheus' evaluation_interval (15s here).
+ * Omitting the resolution uses Prometheus' evaluation_interval (15s here), which also misses runs
+ * shorter than a step; `1s` matches k6's ticker. `at` (e.g. `end()`) pins the subquery with an `@`
+ * modifier, so a range query evaluates it once instead of once per step (annotations).
  */
-export function runStartQuery(selector: string, range: PromRange, resolution = ""): string {
-  return `min by (testid) (min_over_time(timestamp(k6_vus${matchers(selector)})[${range}:${resolution}]))`;
+export function runStartQuery(selector: string, range: PromRange, resolution = "", at = ""): string {
+  return `min by (testid) (min_over_time(timestamp(k6_vus${matchers(selector)})[${range}:${resolution}]${atModifier(at)}))`;
 }
 
 /**
  * Run end, Unix seconds: the latest `k6_vus` sample (at most `resolution` early; see
- * {@link runStartQuery}).
+ * {@link runStartQuery}). An empty selector lists every run in the range.
  */
-export function runEndQuery(selector: string, range: PromRange, resolution = ""): string {
-  return `max by (testid) (max_over_time(timestamp(k6_vus${matchers(selector)})[${range}:${resolution}]))`;
+export function runEndQuery(selector: string, range: PromRange, resolution = "", at = ""): string {
+  return `max by (testid) (max_over_time(timestamp(k6_vus${matchers(selector)})[${range}:${resolution}]${atModifier(at)}))`;
 }
 
 /**

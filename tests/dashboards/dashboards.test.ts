@@ -5,7 +5,9 @@ import {
   allDashboards,
   dashboardQueries,
   dashboardsFor,
+  compareUid,
   k6OverviewUid,
+  runsUid,
 } from "../../dashboards";
 import { k6MetricNames, modeOnlyMetricNames } from "../../dashboards/k6-metrics";
 import { metricNames } from "../../dashboards/promql";
@@ -41,8 +43,12 @@ describe("generated provisioning files", () => {
     const dashboardFiles = [...files.keys()].filter((f) => f.startsWith("provisioning/grafana/dashboards/"));
     expect(dashboardFiles.sort()).toEqual([
       "provisioning/grafana/dashboards/common/k6obs-prometheus-health.json",
+      "provisioning/grafana/dashboards/nativeHistogram/k6obs-compare-native.json",
       "provisioning/grafana/dashboards/nativeHistogram/k6obs-k6-overview-native.json",
+      "provisioning/grafana/dashboards/nativeHistogram/k6obs-runs-native.json",
+      "provisioning/grafana/dashboards/stats/k6obs-compare-stats.json",
       "provisioning/grafana/dashboards/stats/k6obs-k6-overview-stats.json",
+      "provisioning/grafana/dashboards/stats/k6obs-runs-stats.json",
     ]);
     for (const f of dashboardFiles) {
       const text = files.get(f)!;
@@ -53,11 +59,13 @@ describe("generated provisioning files", () => {
 });
 
 describe("dashboards", () => {
-  test("dashboardsFor(mode) is the common folder plus the mode's own overview", () => {
+  test("dashboardsFor(mode) is the common folder plus the mode's own overview, runs and comparison", () => {
     for (const mode of TREND_MODES) {
       expect(dashboardsFor(mode).map((d) => [d.folder, d.dashboard.uid])).toEqual([
         ["common", "k6obs-prometheus-health"],
         [mode, k6OverviewUid(mode)],
+        [mode, runsUid(mode)],
+        [mode, compareUid(mode)],
       ]);
     }
     expect(k6OverviewUid("stats")).toBe("k6obs-k6-overview-stats");
@@ -104,16 +112,23 @@ describe("dashboards", () => {
           expect((t as { datasource?: unknown }).datasource).toEqual(PROMETHEUS_DATASOURCE);
         }
       }
+      // The overview shows the chosen runs, the comparison its two runs, the Runs table every run.
+      const uid = dashboard.uid ?? "";
+      const runSelector = uid.includes("-compare-")
+        ? /testid=~?"\$(baseline|candidate)(\|\$candidate)?"/
+        : uid.includes("-runs-")
+          ? /^(?![\s\S]*testid)/
+          : /testid=~"\$testid"/;
       for (const q of dashboardQueries(dashboard)) {
         const k6Selectors = q.expr.match(/k6_\w+\{[^}]*\}/g) ?? [];
         for (const sel of k6Selectors) {
-          expect(sel).toContain('testid=~"$testid"');
+          expect({ uid, sel, selectsRuns: runSelector.test(sel) }).toEqual({ uid, sel, selectsRuns: true });
         }
       }
     }
   });
 
-  test("the testid variable is multi-select without All; endpoints default to All", () => {
+  test("the testid variable is multi-select without All, newest first; endpoints default to All", () => {
     for (const mode of TREND_MODES) {
       const d = dashboardsFor(mode).find((x) => x.folder === mode)!.dashboard;
       const vars = d.templating?.list ?? [];
@@ -122,7 +137,10 @@ describe("dashboards", () => {
         type: "query",
         multi: true,
         includeAll: false,
-        query: "label_values(k6_vus, testid)",
+        query: "query_result(sort_desc(max by (testid) (max_over_time(timestamp(k6_vus)[$__range:1s]))))",
+        regex: '/testid="([^"]+)"/',
+        // Grafana would re-sort the values alphabetically; the query's order is the point.
+        sort: 0,
         datasource: PROMETHEUS_DATASOURCE,
       });
       expect(vars.find((v) => v.name === "endpoint")).toMatchObject({
@@ -131,6 +149,56 @@ describe("dashboards", () => {
         allValue: ".+",
       });
     }
+  });
+});
+
+describe("runs, comparison and annotations", () => {
+  test.each(TREND_MODES)("every %s k6 dashboard marks each run's start and end from Prometheus", (mode) => {
+    for (const d of dashboardsFor(mode).filter((x) => x.folder === mode)) {
+      const annotations = (d.dashboard.annotations?.list ?? []) as {
+        name?: string;
+        useValueForTime?: boolean;
+        target?: { expr?: string };
+      }[];
+      expect(annotations.map((a) => [a.name, a.useValueForTime])).toEqual([
+        ["Run start", true],
+        ["Run end", true],
+      ]);
+      expect(annotations[0]?.target?.expr).toBe(
+        "min by (testid) (min_over_time(timestamp(k6_vus)[$__range:1s] @ end())) * 1000",
+      );
+    }
+  });
+
+  test.each(TREND_MODES)("each %s run row links to the overview of that run over its own time", (mode) => {
+    const runs = dashboardsFor(mode).find((x) => x.dashboard.uid === runsUid(mode))!.dashboard;
+    const panel = runs.panels?.[0] as {
+      description?: string;
+      fieldConfig?: {
+        overrides?: { matcher: { options: string }; properties: { id: string; value: unknown }[] }[];
+      };
+    };
+    const testid = panel.fieldConfig?.overrides?.find((o) => o.matcher.options === "testid");
+    expect(testid?.properties).toEqual([
+      {
+        id: "links",
+        value: [
+          {
+            title: "Open the k6 overview for this run",
+            url: `/d/${k6OverviewUid(mode)}?var-testid=\${__value.raw}&from=\${__data.fields.Start}&to=\${__data.fields.End}`,
+          },
+        ],
+      },
+    ]);
+    expect(panel.description).toMatch(/Thresholds passed or not cannot be shown/);
+  });
+
+  test.each(TREND_MODES)("the %s comparison takes one baseline and one candidate run", (mode) => {
+    const cmp = dashboardsFor(mode).find((x) => x.dashboard.uid === compareUid(mode))!.dashboard;
+    expect((cmp.templating?.list ?? []).map((v) => [v.name, v.multi, v.sort])).toEqual([
+      ["baseline", false, 0],
+      ["candidate", false, 0],
+    ]);
   });
 });
 

@@ -26,8 +26,26 @@ export function hasData(series: readonly ResultSeries[]): boolean {
 }
 
 /**
+ * What the tests select in every dashboard variable for one run: the run itself as `testid` and as
+ * both sides of the comparison (`baseline`, `candidate`), "All" endpoints.
+ */
+export function runSelection(testId: string): VariableSelection {
+  return {
+    testid: { values: [testId] },
+    endpoint: "all",
+    baseline: { values: [testId] },
+    candidate: { values: [testId] },
+  };
+}
+
+/** Whether a query selects the chosen run(s) through a run variable. */
+function selectsRun(expr: string): boolean {
+  return /\$(testid|baseline|candidate)\b/.test(expr);
+}
+
+/**
  * Runs every panel query of the dashboards against prom, as Grafana would with `testId` selected
- * (and "All" endpoints) over `range`.
+ * (see {@link runSelection}) over `range`.
  */
 export async function runDashboardQueries(
   prom: PrometheusServer,
@@ -35,7 +53,7 @@ export async function runDashboardQueries(
   testId: string,
   range: TimeRange,
 ): Promise<PanelQueryResult[]> {
-  const selection: VariableSelection = { testid: { values: [testId] }, endpoint: "all" };
+  const selection = runSelection(testId);
   const out: PanelQueryResult[] = [];
   for (const { file, json } of dashboards) {
     for (const panel of json.panels) {
@@ -44,8 +62,11 @@ export async function runDashboardQueries(
         const series = qr.instant
           ? await prom.query(qr.expr, qr.end)
           : await prom.queryRange(qr.expr, qr.start, qr.end, qr.step);
-        const isK6 = t.expr.includes("$testid");
-        const shown = isK6 ? series.filter((s) => s.metric.testid === testId) : series;
+        const isK6 = selectsRun(t.expr);
+        // A series without testid aggregates the selected runs (the comparison's deltas): shown too.
+        const shown = isK6
+          ? series.filter((s) => s.metric.testid === undefined || s.metric.testid === testId)
+          : series;
         out.push({
           where: `${path.basename(file)} / ${panel.title} / ${t.refId}`,
           expr: qr.expr,

@@ -15,6 +15,22 @@ export interface DashboardJson {
   title: string;
   panels: { id: number; title: string; type: string; targets?: TargetJson[] }[];
   templating: { list?: VariableJson[] };
+  annotations?: { list?: AnnotationJson[] };
+}
+
+/** A dashboard annotation query (Prometheus datasource). */
+export interface AnnotationJson {
+  name: string;
+  enable?: boolean;
+  datasource?: { type?: string; uid?: string };
+  /** Current form; Grafana moves the legacy top-level `expr`/`step` into it. */
+  target?: { expr?: string; interval?: string; refId?: string };
+  expr?: string;
+  step?: string;
+  useValueForTime?: boolean;
+  titleFormat?: string;
+  textFormat?: string;
+  tagKeys?: string;
 }
 
 /** A Prometheus panel target. */
@@ -36,6 +52,10 @@ export interface VariableJson {
   includeAll?: boolean;
   allValue?: string;
   datasource?: { type?: string; uid?: string };
+  /** Grafana regex applied to each value's text (`/.../`); the first capture group is kept. */
+  regex?: string;
+  /** Grafana's VariableSort: 0 disabled (query order), 1 alphabetical asc, 2 alphabetical desc. */
+  sort?: number;
 }
 
 /** Dashboards Grafana provisions for a trend mode: the JSON files of `common` and the mode's folder. */
@@ -233,4 +253,166 @@ export function variableQuery(v: VariableJson): string | undefined {
     return v.query;
   }
   return v.query?.query;
+}
+
+/** The answers the variable and annotation evaluation needs from a Prometheus server. */
+export interface PrometheusApi {
+  api<T>(apiPath: string, params: Record<string, string>): Promise<{ data: T }>;
+  queryRange(
+    expr: string,
+    start: number,
+    end: number,
+    stepSeconds: number,
+  ): Promise<{ metric: Record<string, string>; values?: [number, string][] }[]>;
+}
+
+/** The variables an expression refers to (`$name`, `${name}`, `[[name]]`), builtins excluded. */
+function referencedVariables(expr: string, variables: readonly VariableJson[]): VariableJson[] {
+  return variables.filter((v) => new RegExp(`\\$\\{?${v.name}\\b|\\[\\[${v.name}\\]\\]`).test(expr));
+}
+
+/** Grafana's variable regex: `/body/flags`, the first capture group (or the whole match) kept. */
+function applyVariableRegex(texts: readonly string[], regex: string | undefined): string[] {
+  if (regex === undefined || regex === "") {
+    return [...texts];
+  }
+  const m = /^\/(.*)\/([gimsuy]*)$/.exec(regex);
+  if (m === null) {
+    throw new Error(`variable regex ${regex} is not of the form /.../flags`);
+  }
+  const re = new RegExp(m[1] ?? "", m[2]);
+  const out: string[] = [];
+  for (const text of texts) {
+    const match = re.exec(text);
+    if (match !== null) {
+      out.push(match[1] ?? match[0]);
+    }
+  }
+  return out;
+}
+
+/**
+ * The values Grafana offers for a query variable over `range`, in the order it shows them:
+ * - `label_values(selector, label)`: /api/v1/label/<label>/values with the selector and the range;
+ * - `query_result(expr)`: an instant query at the range's end, each vector element as the text
+ *   `name{k="v",...} value ms` (Grafana's metric_find_query format);
+ * then the variable's regex (first capture group), duplicates dropped, and its sort (0 keeps the
+ * query's order). Variables the query refers to are interpolated from `selection`.
+ */
+export async function variableValues(
+  prom: PrometheusApi,
+  v: VariableJson,
+  options: {
+    readonly range: TimeRange;
+    readonly variables: readonly VariableJson[];
+    readonly selection: VariableSelection;
+  },
+): Promise<string[]> {
+  const raw = variableQuery(v) ?? "";
+  const expr = prepareQuery(
+    { expr: raw, refId: "var", instant: true },
+    {
+      range: options.range,
+      variables: referencedVariables(raw, options.variables),
+      selection: options.selection,
+    },
+  ).expr;
+  let texts: string[];
+  const labelValues = /^label_values\((.*),\s*(\w+)\)$/.exec(expr);
+  const queryResult = /^query_result\((.*)\)$/.exec(expr);
+  if (labelValues !== null) {
+    const values = await prom.api<string[]>(`/api/v1/label/${labelValues[2]}/values`, {
+      "match[]": labelValues[1] ?? "",
+      start: String(options.range.from),
+      end: String(options.range.to),
+    });
+    texts = values.data;
+  } else if (queryResult !== null) {
+    const answer = await prom.api<{
+      resultType: string;
+      result: { metric: Record<string, string>; value: [number, string] }[];
+    }>("/api/v1/query", { query: queryResult[1] ?? "", time: String(options.range.to) });
+    if (answer.data.resultType !== "vector") {
+      throw new Error(
+        `query_result of ${v.name} returned a ${answer.data.resultType}; the harness handles vectors`,
+      );
+    }
+    texts = answer.data.result.map(({ metric, value }) => {
+      const { __name__: name = "", ...labels } = metric;
+      const pairs = Object.entries(labels).map(([k, val]) => `${k}="${val}"`);
+      return `${name}{${pairs.join(",")}} ${value[1]} ${value[0] * 1000}`;
+    });
+  } else {
+    throw new Error(
+      `variable ${v.name}: the harness reads label_values(...) and query_result(...), not ${raw}`,
+    );
+  }
+  const values = [...new Set(applyVariableRegex(texts, v.regex))];
+  switch (v.sort ?? 0) {
+    case 0:
+      return values;
+    case 1:
+      return values.sort();
+    case 2:
+      return values.sort().reverse();
+    default:
+      throw new Error(`variable ${v.name}: sort ${String(v.sort)} is not reproduced by the harness`);
+  }
+}
+
+/** One annotation event as Grafana draws it: a marker (time = timeEnd) or a region, in ms. */
+export interface AnnotationEvent {
+  readonly annotation: string;
+  readonly labels: Record<string, string>;
+  readonly time: number;
+  readonly timeEnd: number;
+}
+
+/**
+ * The events of a dashboard's Prometheus annotation queries over `range`, as Grafana computes them
+ * (its Prometheus datasource's annotation support): a range query with the annotation's step as
+ * the minimum interval (60s by default); per series, the points with a value > 0 (with
+ * `useValueForTime`, every point, its value taken as the time in ms) grouped into one event while
+ * consecutive times are at most one step apart.
+ */
+export async function annotationEvents(
+  prom: PrometheusApi,
+  json: DashboardJson,
+  options: { readonly range: TimeRange; readonly selection: VariableSelection },
+): Promise<AnnotationEvent[]> {
+  const out: AnnotationEvent[] = [];
+  for (const a of json.annotations?.list ?? []) {
+    const raw = a.target?.expr ?? a.expr;
+    if (raw === undefined || a.enable === false) {
+      continue;
+    }
+    const minStep = parseDuration(a.target?.interval ?? a.step ?? "60s");
+    const variables = referencedVariables(raw, json.templating.list ?? []);
+    const q = prepareQuery(
+      { expr: raw, refId: "Anno" },
+      { range: options.range, variables, selection: options.selection, scrapeInterval: minStep },
+    );
+    const stepMs = q.step * 1000;
+    for (const series of await prom.queryRange(q.expr, q.start, q.end, q.step)) {
+      const points = (series.values ?? []).map(([t, v]): [number, number] =>
+        a.useValueForTime ? [Math.floor(Number(v)), 1] : [Math.floor(t * 1000), Number(v)],
+      );
+      const times = points.filter(([, v]) => v > 0).map(([t]) => t);
+      let open: { time: number; timeEnd: number } | undefined;
+      for (const t of times) {
+        if (open !== undefined && open.timeEnd + stepMs >= t) {
+          open.timeEnd = t;
+          continue;
+        }
+        if (open !== undefined) {
+          out.push({ annotation: a.name, labels: series.metric, ...open });
+        }
+        open = { time: t, timeEnd: t };
+      }
+      if (open !== undefined) {
+        out.push({ annotation: a.name, labels: series.metric, ...open });
+      }
+    }
+  }
+  return out;
 }

@@ -23,10 +23,16 @@ export interface Target {
 export interface TargetOptions {
   /** Every n-th /api/v1/query request fails with 503 (default 10; 0 disables). */
   readonly failEvery?: number;
+  /** Milliseconds every response is held back before it is sent (default 0): a slower system under test. */
+  readonly delayMs?: number;
 }
 
 export async function startTarget(options: TargetOptions = {}): Promise<Target> {
   const failEvery = options.failEvery ?? 10;
+  const delayMs = options.delayMs ?? 0;
+  if (!Number.isFinite(delayMs) || delayMs < 0) {
+    throw new Error(`startTarget: delayMs must be a number >= 0, got ${String(delayMs)}`);
+  }
   const counts = new Map<number, number>();
   let queries = 0;
 
@@ -56,11 +62,18 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
     }
     counts.set(status, (counts.get(status) ?? 0) + 1);
     const text = typeof body === "string" ? body : JSON.stringify(body);
-    res.writeHead(status, {
-      "content-type": typeof body === "string" ? "text/plain" : "application/json",
-      "content-length": Buffer.byteLength(text),
-    });
-    res.end(text);
+    const send = (): void => {
+      res.writeHead(status, {
+        "content-type": typeof body === "string" ? "text/plain" : "application/json",
+        "content-length": Buffer.byteLength(text),
+      });
+      res.end(text);
+    };
+    if (delayMs > 0) {
+      setTimeout(send, delayMs);
+    } else {
+      send();
+    }
   });
   server.keepAliveTimeout = 30_000;
 

@@ -5,8 +5,8 @@ import * as path from "node:path";
 import { modeOnlyMetricNames } from "../../dashboards/k6-metrics";
 import { metricNames } from "../../dashboards/promql";
 import { TREND_MODES, TrendMode } from "../../model/trend-mode";
-import { runDashboardQueries } from "../harness/dashboard-queries";
-import { DashboardJson, provisionedDashboardFiles, variableQuery } from "../harness/grafana";
+import { runDashboardQueries, runSelection } from "../harness/dashboard-queries";
+import { DashboardJson, provisionedDashboardFiles, variableValues } from "../harness/grafana";
 import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
 import { PrometheusServer, startPrometheus } from "../harness/prometheus";
 import { Target, startTarget } from "../harness/target";
@@ -113,23 +113,21 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
 
   test("the dashboard variables list the runs and their endpoints", async () => {
     const { testId, result } = runs.get("load.js")!;
+    const range = { from: Math.floor(result.startedAt) - 60, to: Math.ceil(result.endedAt) + 60 };
     for (const { json } of dashboards) {
       for (const v of json.templating.list ?? []) {
-        const expr = variableQuery(v);
-        const m = /^label_values\((.*),\s*(\w+)\)$/.exec(expr ?? "");
-        expect({ variable: v.name, parsed: m !== null }).toEqual({ variable: v.name, parsed: true });
-        const selector = (m![1] ?? "").replace(/\$testid/g, testId);
-        const values = await prom.api<string[]>(`/api/v1/label/${m![2]}/values`, {
-          "match[]": selector,
-          start: String(result.startedAt - 60),
-          end: String(result.endedAt + 60),
+        // Evaluated as Grafana does (label_values or query_result, regex, sort), with the run selected.
+        const values = await variableValues(prom, v, {
+          range,
+          variables: json.templating.list ?? [],
+          selection: runSelection(testId),
         });
-        expect(values.data.length).toBeGreaterThan(0);
-        if (v.name === "testid") {
-          expect(values.data).toContain(testId);
+        expect({ variable: v.name, values: values.length > 0 }).toEqual({ variable: v.name, values: true });
+        if (["testid", "baseline", "candidate"].includes(v.name)) {
+          expect(values).toContain(testId);
         }
         if (v.name === "endpoint") {
-          expect(values.data).toEqual(
+          expect(values).toEqual(
             expect.arrayContaining(["/-/healthy", "/api/v1/query", "/k6obs/deliberately-missing"]),
           );
         }

@@ -126,6 +126,10 @@ describe("dashboard queries on metrics k6 does not emit", () => {
     // Every query built on p95 is empty; p99 and everything else still shows data.
     expect(empty.sort()).toEqual(
       [
+        "k6obs-compare-stats.json / Latency p95 over time / A",
+        "k6obs-compare-stats.json / p95 latency / A",
+        "k6obs-compare-stats.json / p95 latency / B",
+        "k6obs-compare-stats.json / p95 latency change / A",
         "k6obs-k6-overview-stats.json / Iteration duration p95 / A",
         "k6obs-k6-overview-stats.json / Latency p95 / p99 / A",
         "k6obs-k6-overview-stats.json / Latency p95 by endpoint / A",
