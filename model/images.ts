@@ -57,6 +57,8 @@ export function splitImageRef(ref: string): ImageRefParts {
 
 /** Content-addressed image ID as `RemoteImage.imageId` returns it. */
 const IMAGE_ID = /^sha256:[0-9a-f]{64}$/i;
+/** Tag parts that name a moving target even after a version number (`1.2.3-latest`). */
+const MOVING_TAG_WORDS = new Set(["latest", "main", "master", "nightly", "edge", "dev", "head", "snapshot"]);
 /** A full release version (`13.0.1`, `v3.15.1`, `13.0.1-ubuntu`); `13`, `v3`, `main` keep moving. */
 const RELEASE_TAG = /^v?\d+\.\d+\.\d+(?:[-+._][A-Za-z0-9._-]+)?$/;
 
@@ -73,6 +75,8 @@ export function unpinnedImageReason(ref: string): string | undefined {
   if (tag === undefined) return "has no tag or digest (Docker resolves it to `latest`)";
   if (tag === "latest") return "uses the moving tag `latest`";
   if (!RELEASE_TAG.test(tag)) return `uses the moving tag \`${tag}\` (not a full x.y.z release)`;
+  const moving = tag.split(/[-+._]/).find((part) => MOVING_TAG_WORDS.has(part.toLowerCase()));
+  if (moving !== undefined) return `uses the moving tag \`${tag}\` (its \`${moving}\` part keeps moving)`;
   return undefined;
 }
 

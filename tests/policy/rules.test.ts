@@ -88,6 +88,16 @@ const goodContainer = {
   ports: [{ internal: 3000, external: 3000, ip: "127.0.0.1", protocol: "tcp" }],
   securityOpts: ["no-new-privileges:true"],
   privileged: false,
+  user: "472",
+  mounts: [
+    { type: "volume", source: "k6obs-dev-grafana-data", target: "/var/lib/grafana" },
+    {
+      type: "bind",
+      source: "/repo/provisioning/grafana/provisioning",
+      target: "/etc/grafana/provisioning",
+      readOnly: true,
+    },
+  ],
 };
 
 describe("policy k6obs-volume-retained", () => {
@@ -211,6 +221,15 @@ describe("policy k6obs-image-pinned", () => {
     },
   );
 
+  it.each(["grafana/grafana:1.2.3-latest", "prom/prometheus:v3.15.1-main", "grafana/k6:1.8.1.nightly"])(
+    "refuses %s: a version number followed by a moving word",
+    (ref) => {
+      expect(unpinnedImageReason(ref)).toMatch(
+        /^uses the moving tag `[^`]+` \(its `[a-z]+` part keeps moving\)$/,
+      );
+    },
+  );
+
   it.each([
     "grafana/grafana:13.0.1",
     "prom/prometheus:v3.15.1",
@@ -299,6 +318,69 @@ describe("policy k6obs-container-unprivileged", () => {
       props: { ...goodContainer, privileged: true },
     });
     expect(found).toEqual([expect.stringMatching(/Container "prometheus" runs privileged/)]);
+  });
+
+  it("fails a container that runs as root: user unset, root, 0, 0:0", async () => {
+    for (const user of [undefined, "", "root", "0", "0:0", "root:root", "000"]) {
+      const found = await violations(validateContainerUnprivileged, {
+        type: CONTAINER_TYPE,
+        props: { ...goodContainer, user },
+      });
+      expect({ user, found }).toEqual({ user, found: [expect.stringMatching(/runs as root/)] });
+    }
+    for (const user of ["472", "65534:65534", "12345", "nobody"]) {
+      expect(
+        await violations(validateContainerUnprivileged, {
+          type: CONTAINER_TYPE,
+          props: { ...goodContainer, user },
+        }),
+      ).toEqual([]);
+    }
+  });
+
+  it("fails added capabilities and host namespaces, passes dropped capabilities", async () => {
+    const caps = await violations(validateContainerUnprivileged, {
+      type: CONTAINER_TYPE,
+      name: "x",
+      props: { ...goodContainer, capabilities: { adds: ["NET_ADMIN", "SYS_ADMIN"], drops: [] } },
+    });
+    expect(caps).toEqual([expect.stringMatching(/adds capabilities NET_ADMIN, SYS_ADMIN/)]);
+    for (const key of ["networkMode", "pidMode", "ipcMode", "usernsMode"]) {
+      const found = await violations(validateContainerUnprivileged, {
+        type: CONTAINER_TYPE,
+        props: { ...goodContainer, [key]: "host" },
+      });
+      expect(found).toEqual([expect.stringContaining(`(${key}: host)`)]);
+    }
+    expect(
+      await violations(validateContainerUnprivileged, {
+        type: CONTAINER_TYPE,
+        props: { ...goodContainer, capabilities: { drops: ["ALL"] }, networkMode: "bridge" },
+      }),
+    ).toEqual([]);
+  });
+
+  it("fails the Docker socket, host system paths and writable host paths, in mounts and legacy volumes", async () => {
+    const cases: [object, RegExp][] = [
+      [
+        { mounts: [{ type: "bind", source: "/var/run/docker.sock", target: "/s", readOnly: true }] },
+        /host's \/var\/run\/docker.sock/,
+      ],
+      [{ mounts: [{ type: "bind", source: "/", target: "/host", readOnly: true }] }, /host's \/ at \/host/],
+      [{ mounts: [{ type: "bind", source: "/etc/", target: "/e", readOnly: true }] }, /host's \/etc/],
+      [
+        { mounts: [{ type: "bind", source: "/srv/data", target: "/d" }] },
+        /host path \/srv\/data at \/d writable/,
+      ],
+      [{ volumes: [{ hostPath: "/run/docker.sock", containerPath: "/s" }] }, /host's \/run\/docker.sock/],
+    ];
+    for (const [extra, message] of cases) {
+      const found = await violations(validateContainerUnprivileged, {
+        type: CONTAINER_TYPE,
+        props: { ...goodContainer, ...extra },
+      });
+      expect({ extra, found }).toEqual({ extra, found: [expect.stringMatching(message)] });
+    }
   });
 
   it("fails a container without no-new-privileges, or with it set to false", async () => {
@@ -455,6 +537,7 @@ describe("policy pack", () => {
         privileged: true,
       });
       expect(bad.map((d) => d.policy).sort()).toEqual([
+        "k6obs-container-unprivileged",
         "k6obs-container-unprivileged",
         "k6obs-container-unprivileged",
         "k6obs-image-pinned",
