@@ -59,7 +59,9 @@ export async function backupVolumes(
   if (fs.existsSync(path.join(outDir, MANIFEST_FILE))) {
     throw new Error(`${outDir} already holds a backup (${MANIFEST_FILE}); choose another --out`);
   }
-  fs.mkdirSync(outDir, { recursive: true });
+  // Archives hold grafana.db (users, API keys, encrypted secrets): readable by the owner only.
+  fs.mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(outDir, 0o700);
 
   const stamp = timestampDirName(now);
   const images: { prometheus: string | null; grafana: string | null } = { ...plan.images };
@@ -118,6 +120,8 @@ export async function backupVolumes(
   // Re-check what was written before declaring the backup complete.
   const problems = await verifyArchives(outDir, entries);
   if (problems.length > 0) throw new Error(problems.join("\n"));
-  fs.writeFileSync(path.join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  fs.writeFileSync(path.join(outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`, {
+    mode: 0o600,
+  });
   return manifest;
 }

@@ -103,7 +103,7 @@ export class DockerCli implements DockerRunner {
         hash.update(c);
         bytes += c.length;
       });
-      outDone = pipeline(child.stdout, fs.createWriteStream(io.stdoutFile));
+      outDone = pipeline(child.stdout, fs.createWriteStream(io.stdoutFile, { mode: 0o600 }));
     } else {
       child.stdout.on("data", (c: Buffer) => stdout.push(c));
       outDone = new Promise((resolve) => child.stdout.once("end", () => resolve()));

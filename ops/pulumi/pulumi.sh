@@ -29,8 +29,12 @@ if [[ ! -x "$pulumi" ]]; then
   exit 1
 fi
 
+# The state holds every resource's inputs and the passphrase unlocks its secrets: private to the user.
+mkdir -p "$home"
+chmod 700 "$home"
 if [[ -z "${PULUMI_BACKEND_URL:-}" ]]; then
   mkdir -p "$home/backend"
+  chmod 700 "$home/backend"
   export PULUMI_BACKEND_URL="file://$home/backend"
 fi
 if [[ -z "${PULUMI_CONFIG_PASSPHRASE:-}" && -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]]; then

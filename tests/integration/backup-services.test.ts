@@ -6,6 +6,7 @@
  * every test here fails with the script's reason: these tests never skip.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { backupVolumes } from "../../ops/backup/backup";
 import { DockerCli, DockerRunner } from "../../ops/backup/docker";
@@ -167,5 +168,23 @@ describe("backup and restore against a real Docker Engine: services and command 
     const restored = await node("ops/backup/restore-cli.ts", ["--from", out, "--volume", `${vol}=${target}`]);
     expect(restored.stdout).toContain(`-> ${target}`);
     expect((await volumeInventory(docker, IMAGE, target)).length).toBeGreaterThan(15);
+  });
+});
+
+describe("backup files are private", () => {
+  const { log } = useDockerVolumeSuite(() => undefined);
+  test("the backup directory is 0700 and every archive and the manifest 0600", async () => {
+    const vol = name("private");
+    await createFilledVolume(vol);
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-private-")), "b");
+    await backupVolumes(docker, plan([{ name: vol }]), out, log);
+    expect((fs.statSync(out).mode & 0o777).toString(8)).toBe("700");
+    for (const f of fs.readdirSync(out)) {
+      expect({ f, mode: (fs.statSync(path.join(out, f)).mode & 0o777).toString(8) }).toEqual({
+        f,
+        mode: "600",
+      });
+    }
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
   });
 });

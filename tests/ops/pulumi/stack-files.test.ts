@@ -77,6 +77,13 @@ describe("stack files stay machine-independent (real Pulumi CLI, file backends)"
     expect(ok(first, "config", "get", "grafanaAdminPassword").trim()).toBe("first-machine-password");
     expect(stackFile()).not.toMatch(/^encryptionsalt:/m);
     ok(first, "config", "rm", "grafanaAdminPassword");
+    // The state and the passphrase that unlocks its secrets are the user's alone.
+    const mode = (p: string): string => (fs.statSync(p).mode & 0o777).toString(8);
+    expect([mode(first), mode(path.join(first, "backend")), mode(path.join(first, "passphrase"))]).toEqual([
+      "700",
+      "700",
+      "600",
+    ]);
 
     // A salt committed before this fix (here the first machine's own) must not lock anyone out.
     const state = fs.readFileSync(
