@@ -9,10 +9,10 @@ import {
 } from "../model/run-queries";
 import { TrendMode } from "../model/trend-mode";
 import { runAnnotations } from "./annotations";
+import { k6DashboardLinks } from "./links";
 import { nativeTrendMetric, statsTrendMetric } from "./k6-metrics";
 import { PanelQuery, statPanel, timeseriesPanel } from "./panels";
 import { runVariable } from "./run-variable";
-import { runsUid } from "./runs";
 
 /** Uid of the run comparison dashboard of a trend mode. */
 export function compareUid(mode: TrendMode): string {
@@ -105,12 +105,7 @@ export function compareDashboard(mode: TrendMode): dashboard.Dashboard {
     .time({ from: "now-24h", to: "now" })
     .refresh("1m")
     .timezone("browser")
-    .links([
-      new dashboard.DashboardLinkBuilder("Runs")
-        .type(dashboard.DashboardLinkType.Link)
-        .url(`/d/${runsUid(mode)}`)
-        .keepTime(true),
-    ])
+    .links(k6DashboardLinks(mode))
     .annotations(runAnnotations())
     .withVariable(runVariable("baseline", "Baseline (testid)", "The reference run, newest first.", false))
     .withVariable(

@@ -4,6 +4,7 @@ import { nativeTrendMetric, statsTrendMetric } from "./k6-metrics";
 import { PROMETHEUS_DATASOURCE, PanelQuery, statPanel, timeseriesPanel } from "./panels";
 import { NAME_PREFIX } from "../model/naming";
 import { runAnnotations } from "./annotations";
+import { k6DashboardLinks } from "./links";
 import { runVariable } from "./run-variable";
 
 /** Uid of the k6 overview of a trend mode. */
@@ -86,6 +87,7 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
     .refresh("10s")
     .timezone("browser")
     .annotations(runAnnotations())
+    .links(k6DashboardLinks(mode))
     .withVariable(
       // Several runs can be compared; "All" is left out on purpose: it would overlay every run kept
       // by retention and make every panel query scan all of them.

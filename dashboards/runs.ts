@@ -14,6 +14,7 @@ import {
 } from "../model/run-queries";
 import { TrendMode } from "../model/trend-mode";
 import { runAnnotations } from "./annotations";
+import { k6DashboardLinks } from "./links";
 import { k6OverviewUid } from "./k6-overview";
 import { PROMETHEUS_DATASOURCE } from "./panels";
 
@@ -125,6 +126,7 @@ export function runsDashboard(mode: TrendMode): dashboard.Dashboard {
     .refresh("1m")
     .timezone("browser")
     .annotations(runAnnotations())
+    .links(k6DashboardLinks(mode))
     .withPanel(panel)
     .build();
 }

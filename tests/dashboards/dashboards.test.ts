@@ -193,6 +193,18 @@ describe("runs, comparison and annotations", () => {
     expect(panel.description).toMatch(/Thresholds passed or not cannot be shown/);
   });
 
+  test.each(TREND_MODES)("each %s k6 dashboard links to exactly the mode's k6 dashboards", (mode) => {
+    const mine = dashboardsFor(mode).filter((x) => x.folder === mode);
+    for (const d of mine) {
+      const links = d.dashboard.links ?? [];
+      expect(links.map((l) => [l.type, l.tags, l.keepTime])).toEqual([["dashboards", ["k6", mode], true]]);
+      const tagged = allDashboards().filter((x) =>
+        links[0]!.tags.every((t) => x.dashboard.tags?.includes(t)),
+      );
+      expect(tagged.map((x) => x.dashboard.uid)).toEqual(mine.map((x) => x.dashboard.uid));
+    }
+  });
+
   test.each(TREND_MODES)("the %s comparison takes one baseline and one candidate run", (mode) => {
     const cmp = dashboardsFor(mode).find((x) => x.dashboard.uid === compareUid(mode))!.dashboard;
     expect((cmp.templating?.list ?? []).map((v) => [v.name, v.multi, v.sort])).toEqual([
