@@ -13,6 +13,7 @@ import {
   prepareQuery,
   provisionedDashboardFiles,
 } from "../tests/harness/grafana";
+import { runSelection } from "../tests/harness/dashboard-queries";
 import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/harness/k6";
 import { PrometheusServer, RULES_DIR } from "../tests/harness/prometheus";
 import { Target } from "../tests/harness/target";
@@ -163,7 +164,7 @@ async function runTarget(
   const qr = prepareQuery(t, {
     range,
     variables: dash.templating.list ?? [],
-    selection: { testid: { values: [testId] }, endpoint: "all" },
+    selection: runSelection(testId),
   });
   const [series, ms] = await timed(() =>
     qr.instant ? prom.query(qr.expr, qr.end) : prom.queryRange(qr.expr, qr.start, qr.end, qr.step),
