@@ -4,12 +4,14 @@ import { compareDashboard } from "./compare";
 import { k6OverviewDashboard } from "./k6-overview";
 import { prometheusHealthDashboard } from "./prometheus-health";
 import { runsDashboard } from "./runs";
+import { systemUnderTestDashboard } from "./system-under-test";
 
 export { PROMETHEUS_DATASOURCE, dashboardQueries } from "./panels";
 export { k6OverviewUid } from "./k6-overview";
 export { PROMETHEUS_HEALTH_UID } from "./prometheus-health";
 export { runsUid } from "./runs";
 export { compareUid } from "./compare";
+export { SYSTEM_UNDER_TEST_UID } from "./system-under-test";
 
 /** Repo-relative directory of the generated dashboard folders. */
 export const DASHBOARDS_DIR = "provisioning/grafana/dashboards";
@@ -37,7 +39,10 @@ function provisioned(folder: DashboardFolder, d: dashboard.Dashboard): Provision
 
 /** Dashboards of the `common` folder (trend-mode independent). */
 export function commonDashboards(): ProvisionedDashboard[] {
-  return [provisioned("common", prometheusHealthDashboard())];
+  return [
+    provisioned("common", prometheusHealthDashboard()),
+    provisioned("common", systemUnderTestDashboard()),
+  ];
 }
 
 /** Dashboards of one trend mode's folder. */

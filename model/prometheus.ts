@@ -90,6 +90,8 @@ export interface PrometheusConfigArgs {
   readonly rulesDir?: string;
   /** Directory holding the user's file_sd target files, as Prometheus sees it. */
   readonly targetsDir?: string;
+  /** Global scrape interval (default 15s; the integration tests scrape faster). */
+  readonly scrapeInterval?: string;
 }
 
 /** The Prometheus configuration document (rendered to provisioning/prometheus/prometheus.yml). */
@@ -115,7 +117,7 @@ export function prometheusConfig(args: PrometheusConfigArgs = {}): Record<string
     ],
   });
   return {
-    global: { scrape_interval: "15s", evaluation_interval: "15s" },
+    global: { scrape_interval: args.scrapeInterval ?? "15s", evaluation_interval: "15s" },
     storage: { tsdb: { out_of_order_time_window: OUT_OF_ORDER_TIME_WINDOW } },
     rule_files: [`${args.rulesDir ?? `${PROMETHEUS_CONFIG_DIR}/rules`}/*.yml`],
     scrape_configs: scrapeConfigs,

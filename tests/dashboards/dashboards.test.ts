@@ -43,6 +43,7 @@ describe("generated provisioning files", () => {
     const dashboardFiles = [...files.keys()].filter((f) => f.startsWith("provisioning/grafana/dashboards/"));
     expect(dashboardFiles.sort()).toEqual([
       "provisioning/grafana/dashboards/common/k6obs-prometheus-health.json",
+      "provisioning/grafana/dashboards/common/k6obs-system-under-test.json",
       "provisioning/grafana/dashboards/nativeHistogram/k6obs-compare-native.json",
       "provisioning/grafana/dashboards/nativeHistogram/k6obs-k6-overview-native.json",
       "provisioning/grafana/dashboards/nativeHistogram/k6obs-runs-native.json",
@@ -63,6 +64,7 @@ describe("dashboards", () => {
     for (const mode of TREND_MODES) {
       expect(dashboardsFor(mode).map((d) => [d.folder, d.dashboard.uid])).toEqual([
         ["common", "k6obs-prometheus-health"],
+        ["common", "k6obs-system-under-test"],
         [mode, k6OverviewUid(mode)],
         [mode, runsUid(mode)],
         [mode, compareUid(mode)],

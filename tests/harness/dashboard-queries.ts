@@ -27,7 +27,7 @@ export function hasData(series: readonly ResultSeries[]): boolean {
 
 /**
  * What the tests select in every dashboard variable for one run: the run itself as `testid` and as
- * both sides of the comparison (`baseline`, `candidate`), "All" endpoints.
+ * both sides of the comparison (`baseline`, `candidate`), "All" endpoints and scrape jobs.
  */
 export function runSelection(testId: string): VariableSelection {
   return {
@@ -35,6 +35,7 @@ export function runSelection(testId: string): VariableSelection {
     endpoint: "all",
     baseline: { values: [testId] },
     candidate: { values: [testId] },
+    job: "all",
   };
 }
 

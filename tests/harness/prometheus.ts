@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PROMETHEUS_IMAGE } from "../../model/images";
 import { PROMETHEUS_SELF_JOB, prometheusFlags, renderPrometheusConfig } from "../../model/prometheus";
+import { ScrapeTarget, TARGETS_FILE, renderTargetGroups } from "../../model/scrape-targets";
 import { TrendMode } from "../../model/trend-mode";
 import { stackDefault } from "./stack-defaults";
 import { REPO_DIR, Tools } from "./tools";
@@ -29,6 +30,10 @@ export interface PrometheusOptions {
   readonly extraFlags?: readonly string[];
   /** Rule files directory; the repo's provisioning/prometheus/rules by default (benchmarks add candidates). */
   readonly rulesDir?: string;
+  /** The user's scrape targets (stack setting scrapeTargets), written as the stack writes them (file_sd). */
+  readonly scrapeTargets?: readonly ScrapeTarget[];
+  /** Global scrape interval (default the project's 15s). */
+  readonly scrapeInterval?: string;
 }
 
 /** A JSON answer of Prometheus' HTTP API. */
@@ -87,13 +92,19 @@ export class PrometheusServer {
     const port = options.port ?? (await freePort());
     const dataDir = path.join(workDir, "data");
     const configFile = path.join(workDir, "prometheus.yml");
-    // Only host-specific values are mapped: the self-scrape target, no Grafana, the rules' path.
+    const targetsDir = path.join(workDir, "targets");
+    fs.mkdirSync(targetsDir, { recursive: true });
+    writeTargetsFile(targetsDir, options.scrapeTargets ?? []);
+    // Only host-specific values are mapped: the self-scrape target, no Grafana, the rules' and
+    // targets' paths.
     fs.writeFileSync(
       configFile,
       renderPrometheusConfig({
         selfTarget: `127.0.0.1:${port}`,
         grafanaTarget: "",
         rulesDir: options.rulesDir ?? RULES_DIR,
+        targetsDir,
+        scrapeInterval: options.scrapeInterval,
       }),
     );
     let flags = prometheusFlags({
@@ -113,6 +124,14 @@ export class PrometheusServer {
     const server = new PrometheusServer(`http://127.0.0.1:${port}`, port, workDir, dataDir, flags, child);
     await server.waitReady(60_000);
     return server;
+  }
+
+  /**
+   * Rewrites the scrape targets file the way the stack's writer container does (beside, then
+   * renamed); Prometheus picks it up without a reload.
+   */
+  writeScrapeTargets(targets: readonly ScrapeTarget[]): void {
+    writeTargetsFile(path.join(this.workDir, "targets"), targets);
   }
 
   /** Waits for GET /-/ready to answer 200. */
@@ -235,4 +254,10 @@ export function freePort(): Promise<number> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function writeTargetsFile(dir: string, targets: readonly ScrapeTarget[]): void {
+  const file = path.join(dir, TARGETS_FILE);
+  fs.writeFileSync(`${file}.tmp`, renderTargetGroups(targets));
+  fs.renameSync(`${file}.tmp`, file);
 }
