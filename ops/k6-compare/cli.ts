@@ -20,7 +20,7 @@ import {
   UsageError,
 } from "./errors";
 import { DEFAULT_LIMITS, LIMIT_FLAGS, LimitFlag, parseLimits } from "./limits";
-import { PrometheusClient, latestRun, readRun, resolvePrometheus } from "./query";
+import { NO_LATENCY_SERIES, PrometheusClient, latestRun, readRun, resolvePrometheus } from "./query";
 import { FIGURE_LABELS, renderJson, renderTable } from "./report";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -104,9 +104,7 @@ async function compare(argv: readonly string[]): Promise<number> {
   ] as const) {
     const missing = missingFigures(run, limits, role);
     if (missing.length > 0) {
-      const detail = missing.map(
-        (f) => `${FIGURE_LABELS[f]} (${run.queries[f] ?? "no http_req_duration series"})`,
-      );
+      const detail = missing.map((f) => `${FIGURE_LABELS[f]} (${run.queries[f] ?? NO_LATENCY_SERIES})`);
       throw new UnavailableError(
         `${role} ${run.testId} has no data for ${detail.join("; ")} in Prometheus at ${target.url}; ` +
           "turn that limit off (--<flag> off) or compare runs that have it",

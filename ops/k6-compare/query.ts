@@ -158,6 +158,11 @@ export class PrometheusClient {
  */
 export const EVAL_DELAY_S = 60;
 
+/** Why a run has no latency figures, for the "no data" error. */
+export const NO_LATENCY_SERIES =
+  "neither k6_http_req_duration_p95 nor k6_http_req_duration_seconds exists for it " +
+  "(in stats mode K6_PROMETHEUS_RW_TREND_STATS must include p(95); k6's default is p(99) alone)";
+
 /** How far back the gate looks for runs (Prometheus' default retention of this stack is 30d). */
 export const LOOKBACK = "400d";
 /** Window of the list of runs, for `latest` and the "known testids" hint. */

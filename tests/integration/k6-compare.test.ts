@@ -53,6 +53,8 @@ interface Run {
 
 interface ModeSetup {
   readonly prom: PrometheusServer;
+  /** Stats mode only: a run with k6's default trend stats (p(99) alone), so without p95 data. */
+  readonly p99Only?: Run;
   readonly baseline: Run;
   readonly candidate: Run;
 }
@@ -61,7 +63,13 @@ let tools: Tools;
 let fast: Target;
 let slow: Target;
 
-async function run(prom: PrometheusServer, mode: TrendMode, target: Target, prefix: string): Promise<Run> {
+async function run(
+  prom: PrometheusServer,
+  mode: TrendMode,
+  target: Target,
+  prefix: string,
+  editEnv?: (env: Record<string, string>) => Record<string, string>,
+): Promise<Run> {
   const testId = uniqueTestId(prefix);
   const result = await runK6({
     trendMode: mode,
@@ -71,6 +79,7 @@ async function run(prom: PrometheusServer, mode: TrendMode, target: Target, pref
     targetUrl: target.url,
     extraEnv: RUN_ENV,
     pushInterval: "1s",
+    ...(editEnv !== undefined ? { editEnv } : {}),
   });
   if (result.code !== 0)
     throw new Error(`k6 run ${testId} exited ${result.code}:\n${result.stderr.slice(-2000)}`);
@@ -79,10 +88,14 @@ async function run(prom: PrometheusServer, mode: TrendMode, target: Target, pref
 
 async function setUp(mode: TrendMode): Promise<ModeSetup> {
   const prom = await startPrometheus({ tools, trendMode: mode });
+  const p99Only =
+    mode === "stats"
+      ? await run(prom, mode, fast, "p99-only", (env) => ({ ...env, K6_PROMETHEUS_RW_TREND_STATS: "p(99)" }))
+      : undefined;
   // The candidate's testid sorts before the baseline's, so `latest` cannot be alphabetical.
   const baseline = await run(prom, mode, fast, `zz-base-${mode}`);
   const candidate = await run(prom, mode, slow, `aa-cand-${mode}`);
-  return { prom, baseline, candidate };
+  return { prom, baseline, candidate, ...(p99Only !== undefined ? { p99Only } : {}) };
 }
 
 const setups = new Map<TrendMode, Promise<ModeSetup>>();
@@ -235,6 +248,28 @@ describe("bad input", () => {
       `k6:compare: --baseline no-such-run: unknown testid, Prometheus at ${setup.prom.url} (from --prometheus) has no k6_vus samples for it; newest known testids: ${setup.candidate.testId} (`,
     );
     expect(res.stderr).toContain(`, ${setup.baseline.testId} (`);
+  }, 30_000);
+
+  test("a run without data for a limited figure exits 3, naming the run, the figure and the query", async () => {
+    const p99Only = setup.p99Only!.testId;
+    const args = [
+      "--baseline",
+      p99Only,
+      "--candidate",
+      setup.candidate.testId,
+      "--prometheus",
+      setup.prom.url,
+    ];
+    const res = await gate(args);
+    expect(res.code).toBe(3);
+    expect(res.stderr).toContain(
+      `k6:compare: baseline ${p99Only} has no data for http_req_duration p95 (neither k6_http_req_duration_p95 nor k6_http_req_duration_seconds exists for it`,
+    );
+    expect(res.stderr).toContain("turn that limit off (--<flag> off)");
+    // Without the latency limits the same runs are judged on what they have (throughput, error rate).
+    const judged = await gate([...args, "--max-p95-increase", "off", "--max-p99-increase", "off", "--json"]);
+    expect({ code: judged.code, stderr: judged.stderr }).toEqual({ code: 0, stderr: "" });
+    expect((JSON.parse(judged.stdout) as JsonReport).baseline.figures.p95).toBeUndefined();
   }, 30_000);
 
   test("an unreachable Prometheus exits 3, naming the URL and where it came from", async () => {
