@@ -13,8 +13,8 @@ import { stackLabels } from "./container-defaults";
 import { PKG, dockerName } from "../model/naming";
 import { Prometheus } from "./prometheus";
 import { ObservatoryArgs, provisioningDirOf, resolveObservatoryArgs, targetsDirOf } from "./observatory-args";
-import { targetGroups } from "../model/scrape-targets";
-import { PROMETHEUS_INTERNAL_PORT, PROMETHEUS_OWNER, prometheusFlags } from "../model/prometheus";
+import { ScrapeTarget, TARGETS_FILE, renderTargetGroups } from "../model/scrape-targets";
+import { PROMETHEUS_INTERNAL_PORT, prometheusFlags } from "../model/prometheus";
 import { TrendMode } from "../model/trend-mode";
 
 /** Host paths the containers read, all directories (see FACTS: never bind-mount single files). */
@@ -45,6 +45,13 @@ export function checkProvisioning(provisioningDir: string, trendMode: string): v
         "They are part of the repository; restore them with git, or run `npm run provisioning:build` for the generated ones.",
     );
   }
+}
+
+/** Writes the targets file beside, then renames it, so Prometheus never reads half a file. */
+export function writeTargetsFile(dir: string, targets: readonly ScrapeTarget[]): void {
+  const file = path.join(dir, TARGETS_FILE);
+  fs.writeFileSync(`${file}.tmp`, renderTargetGroups(targets));
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 /**
@@ -84,15 +91,15 @@ export class Observatory extends pulumi.ComponentResource {
     checkProvisioning(provisioningDir, cfg.trendMode);
     super(`${PKG}:Observatory`, name, {}, opts);
     const paths = provisioningPaths(provisioningDir, cfg.trendMode);
-    // Docker refuses a bind mount of a missing directory; creating it (empty) changes nothing that
-    // runs, so it happens in preview too. The targets writer fills it, as the directory's owner.
+    // The user's scrape targets reach Prometheus as a file_sd file in a per-stack host directory
+    // (mounted read-only), not through the committed provisioning/prometheus (whose hash triggers
+    // reloads) nor through `uploads` (a changed upload replaces, i.e. restarts, Prometheus):
+    // Prometheus re-reads the file by itself, so a target edit needs neither a reload nor a restart.
+    // Docker refuses a bind mount of a missing directory, so it is created in preview too; the
+    // file is only written on `up`: a preview must not change what a running Prometheus scrapes.
     const targetsDir = targetsDirOf(args);
     fs.mkdirSync(targetsDir, { recursive: true });
-    // The writer runs as the directory's owner, never as root: a root-owned directory (Pulumi run
-    // as root) is handed to Prometheus' own user first.
-    if (fs.statSync(targetsDir).uid === 0)
-      fs.chownSync(targetsDir, PROMETHEUS_OWNER.uid, PROMETHEUS_OWNER.gid);
-    const owner = fs.statSync(targetsDir);
+    if (!pulumi.runtime.isDryRun()) writeTargetsFile(targetsDir, cfg.scrapeTargets);
 
     this.volumes = new DataVolumes(
       `${name}-data`,
@@ -129,12 +136,7 @@ export class Observatory extends pulumi.ComponentResource {
         configDir: paths.prometheus,
         configHash: hashDirectory(paths.prometheus),
         port: { ip: cfg.bindAddress, external: cfg.prometheusPort, internal: PROMETHEUS_INTERNAL_PORT },
-        targets: {
-          dir: targetsDir,
-          // One line: it travels in an env variable.
-          content: JSON.stringify(targetGroups(cfg.scrapeTargets)),
-          user: `${owner.uid}:${owner.gid}`,
-        },
+        targets: { dir: targetsDir },
       },
       { parent: this },
     );

@@ -18,7 +18,7 @@ import {
   PROMETHEUS_TARGETS_DIR,
   PROMETHEUS_USER,
 } from "../model/prometheus";
-import { DOCKER_HOST_NAME, TARGETS_FILE } from "../model/scrape-targets";
+import { DOCKER_HOST_NAME } from "../model/scrape-targets";
 
 /** Arguments of {@link Prometheus}. */
 export interface PrometheusArgs {
@@ -39,11 +39,10 @@ export interface PrometheusArgs {
   /** Published API/UI port. */
   readonly port: PublishedPort;
   /**
-   * The user's scrape targets (renderTargetGroups()), written into `dir` (an absolute host
-   * directory that exists; mounted read-only at PROMETHEUS_TARGETS_DIR) by a one-shot container
-   * running as `user` (the owner of `dir`). Omitted: Prometheus scrapes only itself and Grafana.
+   * Absolute host directory holding the user's scrape targets file (file_sd, written by the
+   * Observatory), mounted read-only at PROMETHEUS_TARGETS_DIR. Omitted: only itself and Grafana.
    */
-  readonly targets?: { readonly dir: string; readonly content: string; readonly user: string };
+  readonly targets?: { readonly dir: string };
 }
 
 /** Prometheus server with a remote-write receiver, plus the one-shot container that reloads its config. */
@@ -52,8 +51,6 @@ export class Prometheus extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   /** One-shot `POST /-/reload`, replaced (and so run again) whenever the config hash changes. */
   public readonly reload: docker.Container;
-  /** One-shot writer of the scrape targets file, replaced (and so run again) whenever they change. */
-  public readonly targetsWriter?: docker.Container;
   /** Remote-write URL as seen from containers on the stack network. */
   public readonly remoteWriteUrl: string;
   /** Image reference that runs. */
@@ -146,40 +143,6 @@ export class Prometheus extends pulumi.ComponentResource {
       { parent: this, dependsOn: [this.container], deleteBeforeReplace: true },
     );
 
-    if (args.targets) {
-      // Per-stack targets do not go through the committed, reload-hashed config directory, and
-      // not through `uploads` either (an upload change replaces, i.e. restarts, Prometheus):
-      // this container rewrites the file_sd file in a host directory Prometheus mounts, and
-      // Prometheus picks the change up by itself (no reload, no restart). Only this one-shot
-      // container is replaced when the targets change; preview shows it and writes nothing.
-      const tmp = `/targets/${TARGETS_FILE}.tmp`;
-      this.targetsWriter = new docker.Container(
-        `${name}-targets`,
-        {
-          name: dockerName(args.stack, "prometheus-targets"),
-          image: image.imageId,
-          entrypoints: ["/bin/sh", "-c"],
-          // Written beside and renamed, so Prometheus never reads a half-written file.
-          command: [`printf '%s\n' "$K6OBS_TARGETS" > ${tmp} && mv ${tmp} /targets/${TARGETS_FILE}`],
-          envs: [`K6OBS_TARGETS=${args.targets.content}`],
-          user: args.targets.user,
-          securityOpts: SECURITY_OPTS,
-          labels: stackLabels(args.stack, "prometheus-targets"),
-          mounts: [{ type: "bind", source: args.targets.dir, target: "/targets" }],
-          tmpfs: { [PROMETHEUS_DATA_DIR]: "size=1m,noexec,nosuid" },
-          mustRun: false,
-          restart: "no",
-          attach: true,
-          logs: true,
-        },
-        { parent: this, deleteBeforeReplace: true },
-      );
-    }
-
-    this.registerOutputs({
-      container: this.container.name,
-      reload: this.reload.name,
-      targetsWriter: this.targetsWriter?.name,
-    });
+    this.registerOutputs({ container: this.container.name, reload: this.reload.name });
   }
 }

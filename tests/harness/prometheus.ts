@@ -127,7 +127,7 @@ export class PrometheusServer {
   }
 
   /**
-   * Rewrites the scrape targets file the way the stack's writer container does (beside, then
+   * Rewrites the scrape targets file the way the program does on `up` (beside, then
    * renamed); Prometheus picks it up without a reload.
    */
   writeScrapeTargets(targets: readonly ScrapeTarget[]): void {

@@ -49,7 +49,6 @@ describe("the dev stack with default config", () => {
         "docker:index/container:Container k6obs-k6-container",
         "docker:index/container:Container k6obs-prometheus-container",
         "docker:index/container:Container k6obs-prometheus-reload",
-        "docker:index/container:Container k6obs-prometheus-targets",
         "docker:index/network:Network k6obs-network",
         "docker:index/remoteImage:RemoteImage k6obs-grafana-image",
         "docker:index/remoteImage:RemoteImage k6obs-k6-image",
