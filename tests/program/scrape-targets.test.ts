@@ -4,6 +4,7 @@
 // file written here is not a real stack's.
 import * as fs from "fs";
 import * as path from "path";
+import { resolveObservatoryArgs } from "../../components/observatory-args";
 import { DeclaredResource, ProgramRun, runProgram, scratchRepo } from "../harness/program";
 
 type Mount = { type: string; source: string; target: string; readOnly?: boolean };
@@ -59,4 +60,17 @@ describe("scrapeTargets", () => {
       ),
     ).rejects.toThrow(/k6-observatory:scrapeTargets .*loopback.*host\.docker\.internal:8080/s);
   });
+});
+
+test("the Observatory component validates scrapeTargets by the same rules, naming its arg", () => {
+  expect(() =>
+    resolveObservatoryArgs({
+      stack: "dev",
+      scrapeTargets: [{ job: "grafana", targets: ["grafana-2:3000"] }],
+    }),
+  ).toThrow(/Observatory args:[\s\S]*scrapeTargets = .*job "grafana" is reserved/);
+  expect(
+    resolveObservatoryArgs({ stack: "dev", scrapeTargets: [{ job: "shop", targets: ["shop:8080"] }] })
+      .scrapeTargets,
+  ).toEqual([{ job: "shop", targets: ["shop:8080"] }]);
 });
