@@ -75,7 +75,8 @@ test("constructed directly with a provisioning directory of its own", async () =
 });
 
 test("without k6 there is no k6 container, and the package's own provisioning is the default", async () => {
-  writeProgram(JSON.stringify({ stack: "plain" }));
+  // The targets directory is not provisioning: kept out of the repository (it defaults beside it).
+  writeProgram(JSON.stringify({ stack: "plain", targetsDir: path.join(dir, "targets") }));
   const run = await runProgram({}, "plain", dir);
   expect(run.resources.filter((r) => r.name.startsWith("lib-k6"))).toEqual([]);
   const prometheus = run.one("Container", "lib-prometheus-container");

@@ -65,7 +65,7 @@ export class ProgramError extends Error {
 export async function runProgram(
   config: Record<string, string> = {},
   stack = "dev",
-  repoRoot: string = REPO_ROOT,
+  repoRoot: string = programRoot(),
   secretKeys: string[] = ["grafanaAdminPassword"],
 ): Promise<ProgramRun> {
   let run: ProgramRun | undefined;
@@ -228,6 +228,22 @@ export async function runProgram(
   });
   if (!run) throw new Error("program did not run");
   return run;
+}
+
+let sharedRoot: string | undefined;
+
+/**
+ * Where {@link runProgram} runs index.ts by default: one scratch checkout per test process, so the
+ * program's own file writes (the per-stack scrape targets under `.k6obs/<stack>/`) never touch the
+ * repository, where a user's live dev stack reads them. Removed when the process exits.
+ */
+export function programRoot(): string {
+  if (sharedRoot === undefined) {
+    const { root, cleanup } = scratchRepo();
+    sharedRoot = root;
+    process.once("exit", cleanup);
+  }
+  return sharedRoot;
 }
 
 /**

@@ -2,7 +2,10 @@
 // volumes, services, secrets, per-stack options), sharing one program run per config.
 import * as fs from "fs";
 import * as path from "path";
-import { DeclaredResource, ProgramRun, REPO_ROOT, runProgram } from "../harness/program";
+import { DeclaredResource, ProgramRun, programRoot, runProgram } from "../harness/program";
+
+/** Where runProgram runs the program (a scratch checkout of this repo). */
+const REPO_ROOT = programRoot();
 
 type Mount = { type: string; source: string; target: string; readOnly?: boolean };
 type Port = { internal: number; external: number; ip: string };
@@ -130,7 +133,7 @@ describe("the dev stack with default config", () => {
     expect(
       mountsOf(run.one("Container", "grafana-container")).map((m) => [
         m.target,
-        path.relative(REPO_ROOT, m.source),
+        m.type === "bind" ? path.relative(REPO_ROOT, m.source) : m.source,
       ]),
     ).toEqual([
       ["/var/lib/grafana", "k6obs-dev-grafana-data"],
