@@ -1,11 +1,11 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { TrendMode } from "../model/trend-mode";
 import { nativeTrendMetric, statsTrendMetric } from "./k6-metrics";
-import { PROMETHEUS_DATASOURCE, PanelQuery, statPanel, timeseriesPanel } from "./panels";
+import { PanelQuery, statPanel, timeseriesPanel } from "./panels";
 import { NAME_PREFIX } from "../model/naming";
 import { runAnnotations } from "./annotations";
 import { k6DashboardLinks } from "./links";
-import { runVariable } from "./run-variable";
+import { labelValuesVariable, runVariable } from "./run-variable";
 
 /** Uid of the k6 overview of a trend mode. */
 export function k6OverviewUid(mode: TrendMode): string {
@@ -99,18 +99,12 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
       ),
     )
     .withVariable(
-      new dashboard.QueryVariableBuilder("endpoint")
-        .label("Endpoint (name)")
-        .description("Endpoints (the name tag) of the chosen runs; filters the per-endpoint panels.")
-        .datasource(PROMETHEUS_DATASOURCE)
-        .query('label_values(k6_http_reqs_total{testid=~"$testid"}, name)')
-        .definition('label_values(k6_http_reqs_total{testid=~"$testid"}, name)')
-        .multi(true)
-        .includeAll(true)
-        .allValue(".+")
-        .current({ selected: true, text: ["All"], value: ["$__all"] })
-        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-        .sort(dashboard.VariableSort.AlphabeticalAsc),
+      labelValuesVariable(
+        "endpoint",
+        "Endpoint (name)",
+        "Endpoints (the name tag) of the chosen runs; filters the per-endpoint panels.",
+        'label_values(k6_http_reqs_total{testid=~"$testid"}, name)',
+      ),
     );
 
   // Whole-run summary: one value per selected run.

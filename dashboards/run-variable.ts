@@ -32,3 +32,24 @@ export function runVariable(
     .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
     .sort(dashboard.VariableSort.Disabled);
 }
+
+/** A multi-select `label_values` variable with "All" (matching any value), sorted alphabetically. */
+export function labelValuesVariable(
+  name: string,
+  label: string,
+  description: string,
+  query: string,
+): dashboard.QueryVariableBuilder {
+  return new dashboard.QueryVariableBuilder(name)
+    .label(label)
+    .description(description)
+    .datasource(PROMETHEUS_DATASOURCE)
+    .query(query)
+    .definition(query)
+    .multi(true)
+    .includeAll(true)
+    .allValue(".+")
+    .current({ selected: true, text: ["All"], value: ["$__all"] })
+    .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
+    .sort(dashboard.VariableSort.AlphabeticalAsc);
+}

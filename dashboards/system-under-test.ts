@@ -1,8 +1,8 @@
 import * as dashboard from "@grafana/grafana-foundation-sdk/dashboard";
 import { NAME_PREFIX } from "../model/naming";
 import { runAnnotations } from "./annotations";
-import { PROMETHEUS_DATASOURCE, PanelQuery, statPanel, timeseriesPanel } from "./panels";
-import { runVariable } from "./run-variable";
+import { PanelQuery, statPanel, timeseriesPanel } from "./panels";
+import { labelValuesVariable, runVariable } from "./run-variable";
 
 /** Uid of the system-under-test dashboard. */
 export const SYSTEM_UNDER_TEST_UID = `${NAME_PREFIX}-system-under-test`;
@@ -68,18 +68,12 @@ export function systemUnderTestDashboard(): dashboard.Dashboard {
         .includeVars(true),
     )
     .withVariable(
-      new dashboard.QueryVariableBuilder("job")
-        .label("Service (job)")
-        .description("Scrape jobs: yours from scrapeTargets, and the stack's own prometheus and grafana.")
-        .datasource(PROMETHEUS_DATASOURCE)
-        .query("label_values(up, job)")
-        .definition("label_values(up, job)")
-        .multi(true)
-        .includeAll(true)
-        .allValue(".+")
-        .current({ selected: true, text: ["All"], value: ["$__all"] })
-        .refresh(dashboard.VariableRefresh.OnTimeRangeChanged)
-        .sort(dashboard.VariableSort.AlphabeticalAsc),
+      labelValuesVariable(
+        "job",
+        "Service (job)",
+        "Scrape jobs: yours from scrapeTargets, and the stack's own prometheus and grafana.",
+        "label_values(up, job)",
+      ),
     )
     .withVariable(
       runVariable("testid", "Run (testid)", "The k6 run(s) to show beside the services, newest first.", true),
