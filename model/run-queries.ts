@@ -145,3 +145,12 @@ export function runLatencySeriesSelectors(selector: string): Readonly<Record<Tre
     nativeHistogram: `k6_http_req_duration_seconds${matchers(selector)}`,
   };
 }
+
+/**
+ * Seconds from the baseline's start to the candidate's start, as a one-element vector (rounded;
+ * negative when the baseline is the newer run): the `offset` that draws the baseline on the
+ * candidate's timeline, so both runs line up on their own starts. 1 s resolution, as k6's ticker.
+ */
+export function runStartShiftQuery(baseline: string, candidate: string, range: PromRange): string {
+  return `round(vector(scalar(${runStartQuery(candidate, range, "1s")}) - scalar(${runStartQuery(baseline, range, "1s")})))`;
+}

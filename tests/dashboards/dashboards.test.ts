@@ -212,6 +212,8 @@ describe("runs, comparison and annotations", () => {
     expect((cmp.templating?.list ?? []).map((v) => [v.name, v.multi, v.sort])).toEqual([
       ["baseline", false, 0],
       ["candidate", false, 0],
+      // Hidden: the seconds between the two starts, which align the time series.
+      ["shift", false, 0],
     ]);
   });
 });

@@ -35,6 +35,8 @@ export function runSelection(testId: string): VariableSelection {
     endpoint: "all",
     baseline: { values: [testId] },
     candidate: { values: [testId] },
+    // Baseline and candidate are the same run: no start shift.
+    shift: { values: ["0"] },
     job: "all",
   };
 }

@@ -127,6 +127,7 @@ describe("dashboard queries on metrics k6 does not emit", () => {
     expect(empty.sort()).toEqual(
       [
         "k6obs-compare-stats.json / Latency p95 over time / A",
+        "k6obs-compare-stats.json / Latency p95 over time / B",
         "k6obs-compare-stats.json / p95 latency / A",
         "k6obs-compare-stats.json / p95 latency / B",
         "k6obs-compare-stats.json / p95 latency change / A",

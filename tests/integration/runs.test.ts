@@ -175,8 +175,14 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
 
   test("the comparison shows the faster baseline's p95 lower, the candidate's change positive", async () => {
     const json = dashboard("k6obs-compare-");
-    const selection = { baseline: { values: [s.fast.testId] }, candidate: { values: [s.slow.testId] } };
-    for (const v of json.templating.list ?? []) {
+    const selection = {
+      baseline: { values: [s.fast.testId] },
+      candidate: { values: [s.slow.testId] },
+      shift: { values: ["0"] },
+    };
+    for (const v of (json.templating.list ?? []).filter(
+      (x) => x.name === "baseline" || x.name === "candidate",
+    )) {
       expect(
         await variableValues(s.prom, v, { range, variables: json.templating.list ?? [], selection }),
       ).toEqual([s.slow.testId, s.fast.testId]);
@@ -196,6 +202,37 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
     expect(rps.get("A")?.get(s.fast.testId)).toBeGreaterThan(rps.get("B")?.get(s.slow.testId) ?? Infinity);
     const duration = await panelValues(s.prom, json, "Duration change", range, selection);
     expect(duration.get("A")?.get("")).toBeGreaterThan(0);
+  }, 30_000);
+
+  test("the comparison's time series line both runs up on their own starts (the baseline shifted)", async () => {
+    const json = dashboard("k6obs-compare-");
+    const vars = json.templating.list ?? [];
+    const runs = { baseline: { values: [s.fast.testId] }, candidate: { values: [s.slow.testId] } };
+    const shiftVar = vars.find((v) => v.name === "shift")!;
+    const [shift] = await variableValues(s.prom, shiftVar, { range, variables: vars, selection: runs });
+    // The hidden variable holds the seconds between the two runs' first k6_vus samples.
+    expect(Math.abs(Number(shift) - (s.slow.result.startedAt - s.fast.result.startedAt))).toBeLessThan(2);
+    const panel = json.panels.find((p) => p.title === "Request rate over time")!;
+    // First point of a panel query at 1 s resolution, with the given shift.
+    const firstPoint = async (refId: string, shiftBy: string): Promise<number> => {
+      const t = panel.targets!.find((x) => x.refId === refId)!;
+      const q = prepareQuery(t, {
+        range,
+        variables: vars,
+        selection: { ...runs, shift: { values: [shiftBy] } },
+      });
+      const series = await s.prom.queryRange(q.expr, q.start, q.end, 1);
+      const times = series.flatMap((x) =>
+        (x.values ?? []).filter(([, v]) => !Number.isNaN(Number(v))).map(([ts]) => Number(ts)),
+      );
+      expect({ refId, points: times.length > 0 }).toEqual({ refId, points: true });
+      return Math.min(...times);
+    };
+    const candidateFirst = await firstPoint("B", shift!);
+    // Shifted, the baseline begins with the candidate; unshifted it would begin `shift` seconds earlier.
+    expect(Number(shift)).toBeGreaterThanOrEqual(5);
+    expect(Math.abs((await firstPoint("A", shift!)) - candidateFirst)).toBeLessThanOrEqual(2);
+    expect(Math.abs(candidateFirst - (await firstPoint("A", "0")) - Number(shift))).toBeLessThanOrEqual(2);
   }, 30_000);
 
   test("every k6 dashboard marks each run's start and end at the run's own seconds", async () => {
