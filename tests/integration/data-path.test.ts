@@ -11,6 +11,7 @@ import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
 import { PrometheusServer, startPrometheus } from "../harness/prometheus";
 import { Target, startTarget } from "../harness/target";
 import { TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
+import { TrendModeSetups } from "../harness/trend-mode-setups";
 
 /** Short runs: long enough for several remote-write pushes and two self-scrapes. */
 const RUN_ENV = { DURATION: "20s", VUS: "3", SLEEP: "0.2" } as const;
@@ -51,25 +52,16 @@ async function setUp(mode: TrendMode): Promise<ModeSetup> {
 }
 
 /** Both modes are set up at the same time (separate Prometheus servers) to halve the wall time. */
-const setups = new Map<TrendMode, Promise<ModeSetup>>();
+const setups = new TrendModeSetups<ModeSetup>();
 
 beforeAll(async () => {
   tools = await installTools();
   target = await startTarget({ failEvery: 20 });
-  for (const mode of TREND_MODES) {
-    const setup = setUp(mode);
-    // Awaited by the mode's own beforeAll; this only keeps an early failure from being "unhandled".
-    setup.catch(() => undefined);
-    setups.set(mode, setup);
-  }
+  setups.start(setUp);
 }, TOOLS_TIMEOUT_MS);
 
 afterAll(async () => {
-  for (const setup of setups.values()) {
-    const s = await setup.catch(() => undefined);
-    await s?.prom.stop();
-    s?.prom.removeWorkDir();
-  }
+  await setups.stop();
   await target?.close();
 });
 

@@ -10,6 +10,7 @@ import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
 import { PrometheusServer, freePort, startPrometheus } from "../harness/prometheus";
 import { Target, startTarget } from "../harness/target";
 import { REPO_DIR, TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
+import { TrendModeSetups } from "../harness/trend-mode-setups";
 
 const DELAY_MS = 40;
 // Loose thresholds: the deliberate failures (404s, 503s) must not make k6 exit 99 by chance.
@@ -98,25 +99,17 @@ async function setUp(mode: TrendMode): Promise<ModeSetup> {
   return { prom, baseline, candidate, ...(p99Only !== undefined ? { p99Only } : {}) };
 }
 
-const setups = new Map<TrendMode, Promise<ModeSetup>>();
+const setups = new TrendModeSetups<ModeSetup>();
 
 beforeAll(async () => {
   tools = await installTools();
   fast = await startTarget();
   slow = await startTarget({ delayMs: DELAY_MS });
-  for (const mode of TREND_MODES) {
-    const setup = setUp(mode);
-    setup.catch(() => undefined);
-    setups.set(mode, setup);
-  }
+  setups.start(setUp);
 }, TOOLS_TIMEOUT_MS);
 
 afterAll(async () => {
-  for (const setup of setups.values()) {
-    const s = await setup.catch(() => undefined);
-    await s?.prom.stop();
-    s?.prom.removeWorkDir();
-  }
+  await setups.stop();
   await fast?.close();
   await slow?.close();
 });

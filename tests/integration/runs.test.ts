@@ -20,6 +20,7 @@ import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
 import { PrometheusServer, startPrometheus } from "../harness/prometheus";
 import { Target, startTarget } from "../harness/target";
 import { TOOLS_TIMEOUT_MS, installTools } from "../harness/tools";
+import { TrendModeSetups } from "../harness/trend-mode-setups";
 
 /** The second run's target holds every response back this long: its p95 must be the higher. */
 const SLOW_MS = 60;
@@ -41,7 +42,7 @@ interface ModeSetup {
 
 let fastTarget: Target;
 let slowTarget: Target;
-const setups = new Map<TrendMode, Promise<ModeSetup>>();
+const setups = new TrendModeSetups<ModeSetup>();
 
 async function run(
   mode: TrendMode,
@@ -78,19 +79,11 @@ beforeAll(async () => {
   await installTools();
   fastTarget = await startTarget({ failEvery: 20 });
   slowTarget = await startTarget({ failEvery: 20, delayMs: SLOW_MS });
-  for (const mode of TREND_MODES) {
-    const setup = setUp(mode);
-    setup.catch(() => undefined);
-    setups.set(mode, setup);
-  }
+  setups.start(setUp);
 }, TOOLS_TIMEOUT_MS);
 
 afterAll(async () => {
-  for (const setup of setups.values()) {
-    const s = await setup.catch(() => undefined);
-    await s?.prom.stop();
-    s?.prom.removeWorkDir();
-  }
+  await setups.stop();
   await fastTarget?.close();
   await slowTarget?.close();
 });
