@@ -8,10 +8,11 @@ import {
   ImageSpec,
   PinnedImage,
   imageRef,
+  malformedImageReason,
   parseImageRef,
   unpinnedImageReason,
 } from "../model/images";
-import { RESERVED_SCRIPT_ENV } from "../model/k6";
+import { RESERVED_SCRIPT_ENV, runtimeEnvReason } from "../model/k6";
 import { checkScrapeTargets } from "../model/scrape-targets";
 import {
   CONFIG_DEFAULTS,
@@ -21,9 +22,17 @@ import {
   ObservatoryConfig,
   RawConfig,
 } from "./schema";
-import { dockerName, isDockerName } from "../model/naming";
+import { DOCKER_VOLUME_NAME_MAX, dockerName, isDockerName } from "../model/naming";
 import { TREND_MODES, TrendMode, isTrendMode } from "../model/trend-mode";
-import { LOOPBACK_ALLOWED, isLoopbackIp, isUnspecifiedIp, urlHost } from "../model/net";
+import {
+  LOOPBACK_ALLOWED,
+  isContainerSelfHost,
+  isLoopbackIp,
+  isUnspecifiedIp,
+  redactUrlCredentials,
+  urlHost,
+  urlTextProblem,
+} from "../model/net";
 
 const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 const PROMETHEUS_SIZE = /^[1-9]\d*(B|KB|MB|GB|TB|PB|EB)$/;
@@ -40,6 +49,35 @@ function goDurationMs(value: string): number | undefined {
   if (!m) return undefined;
   const n = Number(m[1]);
   return m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : n * 60_000;
+}
+
+/**
+ * Why the script at `file` (inside `k6Dir` as written) cannot run in the k6 container, which sees
+ * `k6Dir` alone through a bind mount, or undefined. Symlinks are resolved as the host resolves them:
+ * one leading outside `k6Dir` would not even resolve in the container.
+ */
+function scriptFileProblem(k6Dir: string, file: string): string | undefined {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    const dangling = fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+    return `an existing file; ${file} ${dangling ? "is a symlink to nothing" : "does not exist"}`;
+  }
+  const inside = path.relative(fs.realpathSync(k6Dir), real);
+  if (inside === ".." || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+    return `a file inside the k6 scripts directory; ${file} resolves through a symlink to ${real}, which the k6 container cannot see`;
+  }
+  const st = fs.statSync(real);
+  if (st.isFile()) return undefined;
+  const kind = st.isDirectory()
+    ? "directory"
+    : st.isFIFO()
+      ? "named pipe (FIFO)"
+      : st.isSocket()
+        ? "socket"
+        : "device";
+  return `a regular file; ${file} is a ${kind}`;
 }
 
 /** Context the config is validated in. */
@@ -97,8 +135,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
 
   const bindAddress = str("bindAddress");
   const allowNonLoopbackBind = bool("allowNonLoopbackBind");
-  if (!net.isIP(bindAddress)) {
-    bad("bindAddress", bindAddress, "an IPv4 or IPv6 address, e.g. 127.0.0.1 (default), ::1 or 0.0.0.0");
+  if (!net.isIP(bindAddress) || bindAddress.includes("%")) {
+    bad(
+      "bindAddress",
+      bindAddress,
+      "an IPv4 or IPv6 address without brackets or zone id (Docker refuses `%eth0`), e.g. 127.0.0.1 (default), ::1 or 0.0.0.0",
+    );
   } else if (!isLoopbackIp(bindAddress) && !allowNonLoopbackBind) {
     bad("bindAddress", bindAddress, `${LOOPBACK_ALLOWED} unless ${label("allowNonLoopbackBind")} is true`);
   }
@@ -120,11 +162,24 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafanaRootUrl = `http://${host}:${grafanaPort}`;
   } else {
     grafanaRootUrl = rootUrlRaw.replace(/\/+$/, "");
-    if (!/^https?:\/\/[^/\s]+/.test(rootUrlRaw) || !URL.canParse(rootUrlRaw)) {
+    const shown = redactUrlCredentials(rootUrlRaw);
+    const absolute = "an absolute http:// or https:// URL";
+    const text = urlTextProblem(rootUrlRaw);
+    if (text !== undefined) {
+      bad("grafanaRootUrl", shown, `${absolute}; ${text}`);
+    } else if (!/^https?:\/\/[^/\s]+/.test(rootUrlRaw) || !URL.canParse(rootUrlRaw)) {
+      bad("grafanaRootUrl", shown, `${absolute}, e.g. https://grafana.example.com (empty to derive it)`);
+    } else if (shown !== rootUrlRaw) {
       bad(
         "grafanaRootUrl",
-        rootUrlRaw,
-        "an absolute http:// or https:// URL, e.g. https://grafana.example.com (empty to derive it)",
+        shown,
+        `${absolute} without user:password@ (Grafana puts the root URL in every link it sends)`,
+      );
+    } else if (/[?#]/.test(rootUrlRaw)) {
+      bad(
+        "grafanaRootUrl",
+        shown,
+        `${absolute} with an optional path but no query or fragment (Grafana appends paths to it), e.g. https://example.com/grafana`,
       );
     }
   }
@@ -162,6 +217,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
         given,
         "a Docker volume name: letters, digits, '_', '.', '-', at least 2 characters, starting with a letter or digit (empty for the default)",
       );
+    } else if (given.length > DOCKER_VOLUME_NAME_MAX) {
+      bad(
+        key,
+        given,
+        `a Docker volume name of at most ${DOCKER_VOLUME_NAME_MAX} characters (this one has ${given.length})`,
+      );
     }
     return { name, adopted: given !== "" };
   };
@@ -170,6 +231,14 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafana: volume("grafanaVolumeName", "grafana"),
     k6Results: { name: dockerName(ctx.stack, "k6-results"), adopted: false },
   };
+  const longest = Object.values(volumes)
+    .filter((v) => !v.adopted)
+    .reduce((a, v) => (v.name.length > a.length ? v.name : a), "");
+  if (longest.length > DOCKER_VOLUME_NAME_MAX) {
+    problems.push(
+      `stack name ${JSON.stringify(ctx.stack)} is too long: its volume name would have ${longest.length} characters and Docker allows ${DOCKER_VOLUME_NAME_MAX}; use a stack name of at most ${DOCKER_VOLUME_NAME_MAX - longest.length + ctx.stack.length} characters`,
+    );
+  }
   if (volumes.prometheus.name === volumes.grafana.name) {
     bad(
       "grafanaVolumeName",
@@ -209,7 +278,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     const given = str(key);
     if (given === "") return pinned(fallback);
     const spec = parseImageRef(given);
-    const unpinned = spec ? unpinnedImageReason(given) : "is malformed";
+    const unpinned = spec ? unpinnedImageReason(given) : malformedImageReason(given);
     if (!spec || unpinned) {
       bad(
         key,
@@ -234,27 +303,46 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   };
   const script = str("k6Script");
   const scriptHostPath = path.resolve(scriptBase.dir, script);
-  const scriptInK6Dir = path.relative(k6Dir, scriptHostPath).split(path.sep).join("/");
-  if (path.isAbsolute(script) || scriptInK6Dir.startsWith("..") || !/\.(js|ts)$/.test(script)) {
-    bad("k6Script", script, scriptBase.hint);
-  } else if (!fs.existsSync(scriptHostPath) || !fs.statSync(scriptHostPath).isFile()) {
-    bad("k6Script", script, `an existing file; ${scriptHostPath} does not exist`);
+  let scriptInK6Dir = path.relative(k6Dir, scriptHostPath).split(path.sep).join("/");
+  const scriptProblem =
+    path.isAbsolute(script) || /^\.\.(\/|$)/.test(scriptInK6Dir) || !/\.(js|ts)$/.test(script)
+      ? scriptBase.hint
+      : scriptFileProblem(k6Dir, scriptHostPath);
+  if (scriptProblem !== undefined) {
+    bad("k6Script", script, scriptProblem);
+  } else {
+    // The file itself, so a symlink inside the directory needs no resolving in the container.
+    scriptInK6Dir = path
+      .relative(fs.realpathSync(k6Dir), fs.realpathSync(scriptHostPath))
+      .split(path.sep)
+      .join("/");
   }
 
   const targetUrl = str("k6TargetUrl");
+  const shownTargetUrl = redactUrlCredentials(targetUrl);
+  const targetText = urlTextProblem(targetUrl);
   let url: URL | undefined;
   try {
     url = new URL(targetUrl);
   } catch {
     url = undefined;
   }
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    bad("k6TargetUrl", targetUrl, "an absolute http:// or https:// URL of the system under test");
-  } else if (url.hostname === "localhost" || isLoopbackIp(url.hostname.replace(/^\[|\]$/g, ""))) {
+  if (targetText !== undefined) {
     bad(
       "k6TargetUrl",
-      targetUrl,
-      "a host reachable from the k6 container; localhost there is the container itself - use host.docker.internal for a service on the Docker host",
+      shownTargetUrl,
+      `an absolute http:// or https:// URL of the system under test; ${targetText}`,
+    );
+  } else if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    bad("k6TargetUrl", shownTargetUrl, "an absolute http:// or https:// URL of the system under test");
+  } else if (
+    isContainerSelfHost(url.hostname) ||
+    url.hostname === dockerName(ctx.stack, "k6").toLowerCase()
+  ) {
+    bad(
+      "k6TargetUrl",
+      shownTargetUrl,
+      `a host reachable from the k6 container; ${url.hostname} there is the k6 container itself - use host.docker.internal for a service on the Docker host`,
     );
   }
 
@@ -280,8 +368,26 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
           envRaw,
           `variable names matching [A-Za-z_][A-Za-z0-9_]*, not starting with K6_ and not ${RESERVED_SCRIPT_ENV.join(" or ")} (managed by the stack); got ${JSON.stringify(name)}`,
         );
+      } else if (runtimeEnvReason(name) !== undefined) {
+        bad("k6Env", envRaw, `script parameters, not the runtime's ${name}: ${runtimeEnvReason(name)}`);
       } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
         bad("k6Env", envRaw, `string values; ${name} is ${JSON.stringify(value)}`);
+      } else if (
+        typeof value === "number" &&
+        !(Number.isFinite(value) && (Number.isSafeInteger(value) || !Number.isInteger(value)))
+      ) {
+        // JSON numbers beyond 2^53 (or 1e400) reach the script as a different number.
+        bad(
+          "k6Env",
+          envRaw,
+          `string values; ${name} is a number JavaScript cannot hold exactly (${String(value)}): quote it`,
+        );
+      } else if (typeof value === "string" && value.includes("\0")) {
+        bad(
+          "k6Env",
+          envRaw,
+          `values without NUL characters (an environment variable cannot hold one); ${name} has one`,
+        );
       } else {
         env[name] = String(value);
       }
