@@ -38,6 +38,8 @@ const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?
 const PROMETHEUS_SIZE = /^[1-9]\d*(B|KB|MB|GB|TB|PB|EB)$/;
 const GO_DURATION = /^(\d+)(ms|s|m)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** How the Pulumi CLI (Go's time.Time) rewrites an unquoted YAML date such as 2026-12-01. */
+const GO_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? [+-]\d{4} [A-Z]+$/;
 
 function pinned(image: PinnedImage): ImageSpec {
   return { ref: imageRef(image), repo: image.repo, tag: image.tag };
@@ -381,6 +383,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
           "k6Env",
           envRaw,
           `string values; ${name} is a number JavaScript cannot hold exactly (${String(value)}): quote it`,
+        );
+      } else if (typeof value === "string" && GO_TIME.test(value)) {
+        bad(
+          "k6Env",
+          envRaw,
+          `values as written; ${name} is ${JSON.stringify(value)}, a YAML date the Pulumi CLI rewrote: quote it in the stack file`,
         );
       } else if (typeof value === "string" && value.includes("\0")) {
         bad(

@@ -607,3 +607,210 @@ describe("the program declares nothing for bad input", () => {
     );
   }, 60_000);
 });
+
+// The real Pulumi CLI between the stack file and the program: `pulumi config --json` is the CLI's
+// own view of each value as a string (objects as JSON), the form Config.get returns. Only
+// config commands: no program run, no engine, no Docker (as tests/ops/pulumi/stack-files.test.ts).
+const CLI = path.join(REPO_ROOT, "node_modules", ".bin", "pulumi");
+
+/** A scratch project with this repo's Pulumi.yaml and its own file backend. */
+function scratchProject(): { dir: string; env: NodeJS.ProcessEnv; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-badinput-cli-"));
+  fs.copyFileSync(path.join(REPO_ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+  fs.mkdirSync(path.join(dir, "backend"));
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}`,
+    PULUMI_CONFIG_PASSPHRASE: "bad-input-test",
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER: "true",
+  };
+  delete env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  execFileSync(CLI, ["stack", "init", "cli", "--non-interactive"], { cwd: dir, env, stdio: "pipe" });
+  return { dir, env, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What the CLI hands the program for a stack file, or the CLI's own error. */
+function cliValues(
+  project: { dir: string; env: NodeJS.ProcessEnv },
+  stackFile: string,
+): { values: Record<string, { value: string; secret: boolean }> } | { error: string } {
+  fs.writeFileSync(path.join(project.dir, "Pulumi.cli.yaml"), stackFile);
+  try {
+    const out = execFileSync(CLI, ["config", "--json", "--show-secrets", "--stack", "cli"], {
+      cwd: project.dir,
+      env: project.env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 60_000,
+    });
+    const parsed = JSON.parse(out) as Record<string, { value: string; secret: boolean }>;
+    const values = Object.fromEntries(
+      Object.entries(parsed)
+        .filter(([k]) => k.startsWith("k6-observatory:"))
+        .map(([k, v]) => [k.slice("k6-observatory:".length), v]),
+    );
+    return { values };
+  } catch (e) {
+    const err = e as { stderr?: string; message: string };
+    return { error: String(err.stderr ?? err.message) };
+  }
+}
+
+describe("YAML-typed values in Pulumi.<stack>.yaml, as the real Pulumi CLI hands them to the program", () => {
+  let project: ReturnType<typeof scratchProject>;
+  let handed: Record<string, { value: string; secret: boolean }>;
+  // One stack file for all of them: every key is independent.
+  const STACK_FILE = [
+    "config:",
+    "  k6-observatory:k6Enabled: yes",
+    "  k6-observatory:protectVolumes: on",
+    "  k6-observatory:allowNonLoopbackBind: True",
+    "  k6-observatory:grafanaPort: 05670",
+    "  k6-observatory:prometheusPort: 1e3",
+    "  k6-observatory:grafanaRootUrl: ~",
+    "  k6-observatory:prometheusVolumeName: null",
+    "  k6-observatory:grafanaAdminUser: 0123",
+    "  k6-observatory:trendMode: 0o17",
+    "  k6-observatory:k6Env: {BIG: 12345678901234567890, DATE: 2026-12-01, OCT: 0o17, HEX: 0x1F, FLAG: yes}",
+    "",
+  ].join("\n");
+  beforeAll(() => {
+    project = scratchProject();
+    const r = cliValues(project, STACK_FILE);
+    if ("error" in r) throw new Error(`the CLI refused the stack file: ${r.error}`);
+    handed = r.values;
+  }, 120_000);
+  afterAll(() => project?.cleanup());
+
+  // [YAML as typed, key, what the CLI hands over, then the program's verdict: fragments or "accepted"]
+  test.each<[string, ConfigKey, string, string[] | "accepted"]>([
+    ["k6Enabled: yes (YAML 1.2: a string)", "k6Enabled", "yes", [K("k6Enabled"), '"yes"', "true or false"]],
+    ["protectVolumes: on", "protectVolumes", "on", [K("protectVolumes"), '"on"', "true or false"]],
+    ["allowNonLoopbackBind: True (a YAML boolean)", "allowNonLoopbackBind", "true", "accepted"],
+    // Go's YAML reads a leading 0 as octal: 05670 is 3000. The program cannot see the difference.
+    ["grafanaPort: 05670 (octal to the CLI)", "grafanaPort", "3000", "accepted"],
+    [
+      "prometheusPort: 1e3 (a float to the CLI)",
+      "prometheusPort",
+      "1000",
+      [K("prometheusPort"), '"1000"', PORT_ALLOWED],
+    ],
+    ["grafanaRootUrl: ~ (null: empty, so derived)", "grafanaRootUrl", "", "accepted"],
+    ["prometheusVolumeName: null (empty, so the default volume)", "prometheusVolumeName", "", "accepted"],
+    // An unquoted 0123 becomes the user "83": quote YAML strings that look like numbers.
+    ["grafanaAdminUser: 0123 (octal 83)", "grafanaAdminUser", "83", "accepted"],
+    ["trendMode: 0o17", "trendMode", "15", [K("trendMode"), '"15"', "one of stats, nativeHistogram"]],
+  ])("%s", (_yaml, key, value, verdict) => {
+    expect(handed[key]?.value).toBe(value);
+    if (verdict === "accepted") {
+      expect(() => parse({ [key]: value })).not.toThrow();
+    } else {
+      expectRefused(problemsOf({ [key]: value }), verdict);
+    }
+  });
+
+  test("k6Env: the CLI turns YAML numbers, dates and octals into JSON the script would see changed", () => {
+    expect(JSON.parse(handed.k6Env?.value ?? "")).toEqual({
+      BIG: 12345678901234567000,
+      DATE: "2026-12-01 00:00:00 +0000 UTC",
+      OCT: 15,
+      HEX: 31,
+      FLAG: "yes",
+    });
+    const problems = problemsOf({ k6Env: handed.k6Env?.value ?? "" });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain("BIG is a number JavaScript cannot hold exactly");
+    expect(problems[1]).toContain(
+      'DATE is "2026-12-01 00:00:00 +0000 UTC", a YAML date the Pulumi CLI rewrote',
+    );
+  });
+
+  test.each([".inf", ".nan"])(
+    "%s is refused by the CLI itself, before any program runs",
+    (v) => {
+      const r = cliValues(project, `config:\n  k6-observatory:prometheusRetentionTime: ${v}\n`);
+      expect("error" in r && r.error).toMatch(/unsupported value: (\+Inf|NaN)/);
+    },
+    60_000,
+  );
+});
+
+/** Shell words of one command line: plain words and '...' or "..." quoted ones. */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
+}
+
+describe("the README's `config set` examples work with the real CLI and pass the config checks", () => {
+  const docs = ["README.md", path.join("docs", "OPERATIONS.md")];
+  const examples = docs.flatMap((doc) =>
+    fs
+      .readFileSync(path.join(REPO_ROOT, doc), "utf8")
+      .split("\n")
+      .map((line) => /^npm run pulumi -- (config set .*?)\s*(#.*)?$/.exec(line.trim())?.[1])
+      .filter((cmd): cmd is string => cmd !== undefined && !cmd.includes("<"))
+      .map((cmd) => [doc, cmd] as const),
+  );
+  let project: ReturnType<typeof scratchProject>;
+  beforeAll(() => {
+    project = scratchProject();
+    fs.writeFileSync(path.join(project.dir, "Pulumi.cli.yaml"), "config: {}\n");
+  }, 120_000);
+  afterAll(() => project?.cleanup());
+
+  test("the documents hold the examples this test runs", () => {
+    expect(examples.map(([, cmd]) => shellWords(cmd)[shellWords(cmd).length - 2])).toEqual(
+      expect.arrayContaining([
+        "k6TargetUrl",
+        "k6Script",
+        "scrapeTargets[0].job",
+        "grafanaAdminPassword",
+        "bindAddress",
+      ]),
+    );
+  });
+
+  test("every example is stored by the CLI, and the resulting stack config is accepted", () => {
+    for (const [doc, cmd] of examples) {
+      const words = [...shellWords(cmd), "--stack", "cli"];
+      try {
+        execFileSync(CLI, words, { cwd: project.dir, env: project.env, stdio: "pipe", timeout: 60_000 });
+      } catch (e) {
+        throw new Error(`${doc}: pulumi ${cmd} failed: ${String((e as { stderr?: Buffer }).stderr ?? e)}`, {
+          cause: e,
+        });
+      }
+    }
+    const r = cliValues(project, fs.readFileSync(path.join(project.dir, "Pulumi.cli.yaml"), "utf8"));
+    if ("error" in r) throw new Error(r.error);
+    const stored = (key: ConfigKey) => r.values[key]?.value;
+    const cfg = parseConfig((k) => stored(k), {
+      stack: "cli",
+      repoRoot: REPO_ROOT,
+      isSecret: (k) => r.values[k]?.secret === true,
+    });
+    expect(cfg.k6?.targetUrl).toBe("http://host.docker.internal:8080");
+    expect(cfg.scrapeTargets).toEqual([{ job: "shop", targets: ["host.docker.internal:8080"] }]);
+    expect(cfg.volumes.grafana).toEqual({ name: "monitoring_grafana_data", adopted: true });
+    expect(cfg.grafanaAdminPassword).toBe("a-new-long-password");
+    expect(cfg.bindAddress).toBe("0.0.0.0");
+  }, 180_000);
+
+  test("an object key set with --path (k6Env) reaches the config checks as an object", () => {
+    for (const [name, value] of [
+      ["VUS", "20"],
+      ["DURATION", "2m"],
+    ]) {
+      execFileSync(CLI, ["config", "set", "--path", `k6Env.${name}`, value ?? "", "--stack", "cli"], {
+        cwd: project.dir,
+        env: project.env,
+        stdio: "pipe",
+      });
+    }
+    const r = cliValues(project, fs.readFileSync(path.join(project.dir, "Pulumi.cli.yaml"), "utf8"));
+    if ("error" in r) throw new Error(r.error);
+    // --path stores 20 as a YAML number; the script receives the string "20" either way.
+    expect(JSON.parse(r.values.k6Env?.value ?? "")).toEqual({ VUS: 20, DURATION: "2m" });
+    expect(parse({ k6Env: r.values.k6Env?.value }).k6?.env).toEqual({ VUS: "20", DURATION: "2m" });
+  }, 60_000);
+});
