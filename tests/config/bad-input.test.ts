@@ -252,6 +252,32 @@ const CASES: [string, Values, string[], string[]?][] = [
     { k6TargetUrl: "http://[fe80::1%25eth0]:8080" },
     [K("k6TargetUrl"), "an absolute http:// or https:// URL"],
   ],
+  // The same rule for the targets Prometheus scrapes (model/net.ts isContainerSelfHost).
+  [
+    "scrape target LOCALHOST",
+    { scrapeTargets: '[{"job":"shop","targets":["LOCALHOST:9100"]}]' },
+    [K("scrapeTargets"), "is loopback", "host.docker.internal:9100"],
+  ],
+  [
+    "scrape target 0.0.0.0",
+    { scrapeTargets: '[{"job":"shop","targets":["0.0.0.0:9100"]}]' },
+    [K("scrapeTargets"), "is loopback", "host.docker.internal:9100"],
+  ],
+  [
+    "scrape target under .localhost",
+    { scrapeTargets: '[{"job":"shop","targets":["shop.localhost:9100"]}]' },
+    [K("scrapeTargets"), "is loopback"],
+  ],
+  [
+    "scrape target in IPv6 brackets",
+    { scrapeTargets: '[{"job":"shop","targets":["[::1]:9100"]}]' },
+    [K("scrapeTargets"), "IPv6 is not supported"],
+  ],
+  [
+    "scrape target with a trailing space",
+    { scrapeTargets: '[{"job":"shop","targets":["shop:9100 "]}]' },
+    [K("scrapeTargets"), "is not host:port"],
+  ],
   // Credentials in URLs: refused or not, the message never shows them.
   [
     "credentials in a refused target URL are not echoed",
@@ -443,6 +469,9 @@ describe("near misses stay accepted", () => {
     ["a service on the Docker host", "http://host.docker.internal:8080"],
     ["a host that merely starts with localhost", "http://localhost.example.com:8080"],
     ["another stack's k6 container name", "http://k6obs-prod-k6:8080"],
+    // The stack's own services are real targets (the default one is Prometheus); only k6 is not.
+    ["the stack's Grafana by alias", "http://grafana:3000"],
+    ["the stack's Prometheus by container name", "http://k6obs-dev-prometheus:9090"],
     ["an IPv4 address on the network", "http://10.0.0.5:8080/api?x=1"],
     ["an international host in xn-- form", "https://xn--bcher-kva.example/"],
   ])("k6TargetUrl: %s", (_name, url) => {
