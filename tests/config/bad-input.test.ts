@@ -450,7 +450,12 @@ describe("bad input is refused with one message naming key, value and what is al
     ([name, values, fragments, forbidden]) => [name, values, fragments, forbidden ?? []] as const,
   );
   test.each(rows)("%s", (_name, values, fragments, forbidden) => {
-    expectRefused(problemsOf(values), [...fragments], [...forbidden]);
+    const problems = problemsOf(values);
+    expectRefused(problems, [...fragments], [...forbidden]);
+    // The message names the value as given, except where it holds a credential: then redacted.
+    const shown = Object.values(values).map((v) => `= ${JSON.stringify(v)} is not allowed`);
+    if (forbidden.length === 0) expect(shown.some((v) => problems[0]?.includes(v))).toBe(true);
+    else expect(problems[0]).toContain("***@");
   });
 
   test("a stack name so long that its volume names exceed Docker's 255 characters", () => {
