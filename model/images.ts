@@ -15,6 +15,8 @@ export interface PinnedImage {
 export const PROMETHEUS_IMAGE: PinnedImage = { repo: "prom/prometheus", tag: "v3.15.1" };
 export const GRAFANA_IMAGE: PinnedImage = { repo: "grafana/grafana", tag: "13.0.1" };
 export const K6_IMAGE: PinnedImage = { repo: "grafana/k6", tag: "1.8.1" };
+/** Alertmanager (Apache-2.0); tools/install-tools.sh builds the same version for the tests. */
+export const ALERTMANAGER_IMAGE: PinnedImage = { repo: "prom/alertmanager", tag: "v0.35.0" };
 
 /** `repo:tag` reference of a pinned image. */
 export function imageRef(image: PinnedImage): string {

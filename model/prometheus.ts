@@ -2,6 +2,8 @@ import * as YAML from "yaml";
 import { TrendMode } from "./trend-mode";
 import { GRAFANA_ALIAS, GRAFANA_INTERNAL_PORT } from "./grafana";
 import { TARGETS_JOB } from "./scrape-targets";
+import { ALERTMANAGER_ALIAS, ALERTMANAGER_INTERNAL_PORT, ALERTMANAGER_JOB } from "./alertmanager";
+import { stackHealthRuleGroup } from "./alert-rules";
 
 /** Where the Prometheus image keeps its TSDB; the data volume is mounted here. */
 export const PROMETHEUS_DATA_DIR = "/prometheus";
@@ -24,6 +26,8 @@ export const PROMETHEUS_OWNER = { uid: 65534, gid: 65534 } as const;
 export const PROMETHEUS_ALIAS = "prometheus";
 /** Job name of Prometheus' self-scrape; the self-health dashboard selects it. */
 export const PROMETHEUS_SELF_JOB = "prometheus";
+/** Job name of Prometheus' scrape of Grafana; the GrafanaDown rule selects it. */
+export const GRAFANA_JOB = "grafana";
 /**
  * k6 pushes each interval's samples at once and late pushes happen (retries, clock skew between
  * containers); the official k6 examples use the same window.
@@ -86,6 +90,8 @@ export interface PrometheusConfigArgs {
   readonly selfTarget?: string;
   /** `host:port` of Grafana's /metrics, or undefined to not scrape Grafana. */
   readonly grafanaTarget?: string;
+  /** `host:port` of Alertmanager (alerts are sent there and it is scraped); "" for none. */
+  readonly alertmanagerTarget?: string;
   /** Directory holding the rule files, as Prometheus sees it. */
   readonly rulesDir?: string;
   /** Directory holding the user's file_sd target files, as Prometheus sees it. */
@@ -105,7 +111,11 @@ export function prometheusConfig(args: PrometheusConfigArgs = {}): Record<string
   const grafanaTarget =
     args.grafanaTarget === undefined ? `${GRAFANA_ALIAS}:${GRAFANA_INTERNAL_PORT}` : args.grafanaTarget;
   if (grafanaTarget !== "") {
-    scrapeConfigs.push({ job_name: "grafana", static_configs: [{ targets: [grafanaTarget] }] });
+    scrapeConfigs.push({ job_name: GRAFANA_JOB, static_configs: [{ targets: [grafanaTarget] }] });
+  }
+  const alertmanagerTarget = args.alertmanagerTarget ?? `${ALERTMANAGER_ALIAS}:${ALERTMANAGER_INTERNAL_PORT}`;
+  if (alertmanagerTarget !== "") {
+    scrapeConfigs.push({ job_name: ALERTMANAGER_JOB, static_configs: [{ targets: [alertmanagerTarget] }] });
   }
   // The user's services (stack setting scrapeTargets). Each file_sd group sets its own `job`,
   // metrics path and scheme; Prometheus re-reads the file when it changes (and every
@@ -120,6 +130,9 @@ export function prometheusConfig(args: PrometheusConfigArgs = {}): Record<string
     global: { scrape_interval: args.scrapeInterval ?? "15s", evaluation_interval: "15s" },
     storage: { tsdb: { out_of_order_time_window: OUT_OF_ORDER_TIME_WINDOW } },
     rule_files: [`${args.rulesDir ?? `${PROMETHEUS_CONFIG_DIR}/rules`}/*.yml`],
+    ...(alertmanagerTarget === ""
+      ? {}
+      : { alerting: { alertmanagers: [{ static_configs: [{ targets: [alertmanagerTarget] }] }] } }),
     scrape_configs: scrapeConfigs,
   };
 }
@@ -173,8 +186,8 @@ export const TSDB_BYTES_EXPR =
  * The rule groups Prometheus loads from its rules directory. No recording rules: \`npm run bench\`
  * (docs/BENCHMARKS.md) measured that every dashboard query already selects one run's series and
  * answers in a few milliseconds, so pre-computing them would only add series and evaluation work.
- * The alerts watch the failure modes of the k6 data path; they show in Prometheus' /alerts and in
- * Grafana's alert list (no Alertmanager is configured).
+ * The alerts watch the failure modes of the k6 data path and the stack's own health
+ * (model/alert-rules.ts); Prometheus sends them to the stack's Alertmanager.
  */
 export function prometheusRuleGroups(): RuleGroup[] {
   return [
@@ -226,6 +239,7 @@ export function prometheusRuleGroups(): RuleGroup[] {
         },
       ],
     },
+    stackHealthRuleGroup({ prometheus: PROMETHEUS_SELF_JOB, grafana: GRAFANA_JOB, alertmanager: ALERTMANAGER_JOB }),
   ];
 }
 

@@ -3,6 +3,7 @@
  * setting): their rules and the file_sd document that carries them to Prometheus. Pure, so the
  * config, the component and the integration tests share it.
  */
+import { ALERTMANAGER_JOB } from "./alertmanager";
 import { isContainerSelfHost } from "./net";
 
 /** One scrape job of the system under test. */
@@ -21,10 +22,10 @@ export interface ScrapeTarget {
 export const TARGETS_JOB = "k6obs-targets";
 
 /**
- * Job names the stack's own scrape jobs use (its self-scrape, Grafana) and the file_sd job that
+ * Job names the stack's own scrape jobs use (its self-scrape, Grafana, Alertmanager) and the file_sd job that
  * carries the user's targets; a user job with one of them would mix into the health dashboards.
  */
-export const RESERVED_JOBS = ["prometheus", "grafana", TARGETS_JOB] as const;
+export const RESERVED_JOBS = ["prometheus", "grafana", ALERTMANAGER_JOB, TARGETS_JOB] as const;
 
 /** File Prometheus reads the user's targets from, inside its targets directory. */
 export const TARGETS_FILE = "k6obs-targets.json";
