@@ -24,6 +24,8 @@ export interface DataVolumesArgs {
   readonly grafana: DataVolumeSpec;
   /** k6 end-of-test summaries volume. */
   readonly k6Results: DataVolumeSpec;
+  /** Alertmanager's silences and notification log. */
+  readonly alertmanager: DataVolumeSpec;
   /** Also `protect` the volumes: a plain `pulumi destroy` then refuses to run. */
   readonly protect: boolean;
 }
@@ -39,6 +41,8 @@ export class DataVolumes extends pulumi.ComponentResource {
   public readonly grafana: docker.Volume;
   /** k6 results volume. */
   public readonly k6Results: docker.Volume;
+  /** Alertmanager volume. */
+  public readonly alertmanager: docker.Volume;
 
   constructor(name: string, args: DataVolumesArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${PKG}:DataVolumes`, name, {}, opts);
@@ -65,10 +69,12 @@ export class DataVolumes extends pulumi.ComponentResource {
     this.prometheus = volume("prometheus", args.prometheus);
     this.grafana = volume("grafana", args.grafana);
     this.k6Results = volume("k6-results", args.k6Results);
+    this.alertmanager = volume("alertmanager", args.alertmanager);
     this.registerOutputs({
       prometheus: this.prometheus.name,
       grafana: this.grafana.name,
       k6Results: this.k6Results.name,
+      alertmanager: this.alertmanager.name,
     });
   }
 }

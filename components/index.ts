@@ -13,5 +13,6 @@ export { ConfigError } from "../config";
 export { DataVolumes, DataVolumesArgs } from "./data-volumes";
 export { Prometheus, PrometheusArgs } from "./prometheus";
 export { Grafana, GrafanaArgs } from "./grafana";
+export { Alertmanager, AlertmanagerArgs } from "./alertmanager";
 export { K6Run, K6RunArgs } from "./k6-run";
 export { TREND_MODES, TrendMode } from "../model/trend-mode";

@@ -26,8 +26,17 @@ export interface ObservatoryArgs {
   readonly prometheusPort?: number;
   /** URL users open Grafana at (default derived from bindAddress and grafanaPort). */
   readonly grafanaRootUrl?: string;
+  /** Alertmanager's host port (default 9093). */
+  readonly alertmanagerPort?: number;
+  /** Where Alertmanager posts alerts, kept secret; omitted: Alertmanager's and Grafana's alert lists only. */
+  readonly alertWebhookUrl?: pulumi.Input<string>;
   /** Image references overriding the pinned ones (`repo:x.y.z[@sha256:...]`). */
-  readonly images?: { readonly prometheus?: string; readonly grafana?: string; readonly k6?: string };
+  readonly images?: {
+    readonly prometheus?: string;
+    readonly grafana?: string;
+    readonly k6?: string;
+    readonly alertmanager?: string;
+  };
   /** How k6 trends reach Prometheus (default `stats`). */
   readonly trendMode?: TrendMode;
   /** `--storage.tsdb.retention.time` (default 30d). */
@@ -81,6 +90,9 @@ const ARG_LABELS: Record<ConfigKey, string> = {
   grafanaRootUrl: "grafanaRootUrl",
   grafanaPort: "grafanaPort",
   prometheusPort: "prometheusPort",
+  alertmanagerPort: "alertmanagerPort",
+  alertWebhookUrl: "alertWebhookUrl",
+  alertmanagerImage: "images.alertmanager",
   prometheusRetentionTime: "prometheusRetentionTime",
   prometheusRetentionSize: "prometheusRetentionSize",
   trendMode: "trendMode",
@@ -114,6 +126,9 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     grafanaRootUrl: args.grafanaRootUrl,
     grafanaPort: args.grafanaPort?.toString(),
     prometheusPort: args.prometheusPort?.toString(),
+    alertmanagerPort: args.alertmanagerPort?.toString(),
+    alertWebhookUrl: typeof args.alertWebhookUrl === "string" ? args.alertWebhookUrl : undefined,
+    alertmanagerImage: args.images?.alertmanager,
     prometheusRetentionTime: args.prometheusRetentionTime,
     prometheusRetentionSize: args.prometheusRetentionSize,
     trendMode: args.trendMode,
@@ -155,11 +170,14 @@ export function observatoryArgsFromConfig(
     allowNonLoopbackBind: true,
     grafanaPort: config.grafanaPort,
     prometheusPort: config.prometheusPort,
+    alertmanagerPort: config.alertmanagerPort,
+    alertWebhookUrl: config.alertWebhookUrl,
     grafanaRootUrl: config.grafanaRootUrl,
     images: {
       prometheus: config.images.prometheus.ref,
       grafana: config.images.grafana.ref,
       k6: config.images.k6.ref,
+      alertmanager: config.images.alertmanager.ref,
     },
     trendMode: config.trendMode,
     prometheusRetentionTime: config.prometheusRetentionTime,

@@ -12,10 +12,12 @@ import { K6_SCRIPTS_DIR, k6Args, k6Env } from "../model/k6";
 import { stackLabels } from "./container-defaults";
 import { PKG, dockerName } from "../model/naming";
 import { Prometheus } from "./prometheus";
+import { Alertmanager } from "./alertmanager";
 import { ObservatoryArgs, provisioningDirOf, resolveObservatoryArgs, targetsDirOf } from "./observatory-args";
 import { ScrapeTarget, TARGETS_FILE, renderTargetGroups } from "../model/scrape-targets";
 import { PROMETHEUS_INTERNAL_PORT, prometheusFlags } from "../model/prometheus";
 import { TrendMode } from "../model/trend-mode";
+import { ALERTMANAGER_INTERNAL_PORT } from "../model/alertmanager";
 
 /** Host paths the containers read, all directories (see FACTS: never bind-mount single files). */
 export function provisioningPaths(provisioningDir: string, trendMode: string) {
@@ -69,6 +71,8 @@ export class Observatory extends pulumi.ComponentResource {
   public readonly prometheus: Prometheus;
   /** Grafana server. */
   public readonly grafana: Grafana;
+  /** Alertmanager, which delivers Prometheus' alerts. */
+  public readonly alertmanager: Alertmanager;
   /** The k6 run, when enabled. */
   public readonly k6?: K6Run;
   /** Grafana admin password (secret). */
@@ -108,6 +112,7 @@ export class Observatory extends pulumi.ComponentResource {
         prometheus: { ...cfg.volumes.prometheus, role: "prometheus-data" },
         grafana: { ...cfg.volumes.grafana, role: "grafana-data" },
         k6Results: { ...cfg.volumes.k6Results, role: "k6-results" },
+        alertmanager: { ...cfg.volumes.alertmanager, role: "alertmanager-data" },
         protect: cfg.protectVolumes,
       },
       { parent: this },
@@ -137,6 +142,21 @@ export class Observatory extends pulumi.ComponentResource {
         configHash: hashDirectory(paths.prometheus),
         port: { ip: cfg.bindAddress, external: cfg.prometheusPort, internal: PROMETHEUS_INTERNAL_PORT },
         targets: { dir: targetsDir },
+      },
+      { parent: this },
+    );
+
+    // A URL given as an Output cannot be validated by the config; it is taken as it is.
+    const webhookUrl = typeof args.alertWebhookUrl === "string" ? cfg.alertWebhookUrl : args.alertWebhookUrl;
+    this.alertmanager = new Alertmanager(
+      `${name}-alertmanager`,
+      {
+        stack: cfg.stack,
+        image: cfg.images.alertmanager.ref,
+        network: this.network.name,
+        dataVolume: this.volumes.alertmanager.name,
+        port: { ip: cfg.bindAddress, external: cfg.alertmanagerPort, internal: ALERTMANAGER_INTERNAL_PORT },
+        webhookUrl: webhookUrl === undefined ? undefined : pulumi.secret(webhookUrl),
       },
       { parent: this },
     );
@@ -210,10 +230,13 @@ export class Observatory extends pulumi.ComponentResource {
         prometheus: this.volumes.prometheus.name,
         grafana: this.volumes.grafana.name,
         k6Results: this.volumes.k6Results.name,
+        alertmanager: this.volumes.alertmanager.name,
       },
       network: this.network.name,
       prometheusContainer: this.prometheus.container.name,
       grafanaContainer: this.grafana.container.name,
+      alertmanagerContainer: this.alertmanager.container.name,
+      alertmanagerUrl: this.alertmanager.url,
       adminUser: this.adminUser,
       adminPassword: this.adminPassword,
       grafanaUrl: this.grafanaUrl,

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import {
+  ALERTMANAGER_IMAGE,
   GRAFANA_IMAGE,
   K6_IMAGE,
   PROMETHEUS_IMAGE,
@@ -13,6 +14,7 @@ import {
   unpinnedImageReason,
 } from "../model/images";
 import { RESERVED_SCRIPT_ENV, runtimeEnvReason } from "../model/k6";
+import { webhookUrlProblem } from "../model/alertmanager";
 import { checkScrapeTargets } from "../model/scrape-targets";
 import {
   CONFIG_DEFAULTS,
@@ -121,7 +123,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     bad(key, v, "true or false");
     return CONFIG_DEFAULTS[key] === true;
   };
-  const port = (key: "grafanaPort" | "prometheusPort"): number => {
+  const port = (key: "grafanaPort" | "prometheusPort" | "alertmanagerPort"): number => {
     const v = str(key);
     const n = Number(v);
     if (/^\d+$/.test(v) && n >= 1024 && n <= 65535) return n;
@@ -154,6 +156,14 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
       "prometheusPort",
       String(prometheusPort),
       `a port different from ${label("grafanaPort")} (${grafanaPort})`,
+    );
+  }
+  const alertmanagerPort = port("alertmanagerPort");
+  if (alertmanagerPort === grafanaPort || alertmanagerPort === prometheusPort) {
+    bad(
+      "alertmanagerPort",
+      String(alertmanagerPort),
+      `a port different from ${label("grafanaPort")} (${grafanaPort}) and ${label("prometheusPort")} (${prometheusPort})`,
     );
   }
 
@@ -232,6 +242,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     prometheus: volume("prometheusVolumeName", "prometheus"),
     grafana: volume("grafanaVolumeName", "grafana"),
     k6Results: { name: dockerName(ctx.stack, "k6-results"), adopted: false },
+    alertmanager: { name: dockerName(ctx.stack, "alertmanager-data"), adopted: false },
   };
   const longest = Object.values(volumes)
     .filter((v) => !v.adopted)
@@ -276,7 +287,10 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     bad("grafanaAdminUser", grafanaAdminUser, "1 to 64 characters of letters, digits, '.', '_', '@', '-'");
   }
 
-  const image = (key: "prometheusImage" | "grafanaImage" | "k6Image", fallback: PinnedImage): ImageSpec => {
+  const image = (
+    key: "prometheusImage" | "grafanaImage" | "k6Image" | "alertmanagerImage",
+    fallback: PinnedImage,
+  ): ImageSpec => {
     const given = str(key);
     if (given === "") return pinned(fallback);
     const spec = parseImageRef(given);
@@ -295,7 +309,23 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     prometheus: image("prometheusImage", PROMETHEUS_IMAGE),
     grafana: image("grafanaImage", GRAFANA_IMAGE),
     k6: image("k6Image", K6_IMAGE),
+    alertmanager: image("alertmanagerImage", ALERTMANAGER_IMAGE),
   };
+
+  // A webhook URL often carries its token in the path or query: never echo it, and keep it
+  // encrypted in the stack file.
+  const alertWebhookUrl = str("alertWebhookUrl");
+  const webhookProblem = alertWebhookUrl === "" ? undefined : webhookUrlProblem(alertWebhookUrl);
+  if (webhookProblem) {
+    problems.push(
+      `${label("alertWebhookUrl")} = (secret, ${alertWebhookUrl.length} characters) is not allowed: it ${webhookProblem}; allowed: an absolute http:// or https:// URL that Alertmanager posts alerts to, or empty for none`,
+    );
+  } else if (alertWebhookUrl !== "" && ctx.isSecret && !ctx.isSecret("alertWebhookUrl")) {
+    problems.push(
+      `${label("alertWebhookUrl")} = (plaintext, ${alertWebhookUrl.length} characters) is not allowed: ` +
+        "store it encrypted with `pulumi config set --secret alertWebhookUrl <url>`",
+    );
+  }
 
   const k6Enabled = bool("k6Enabled");
   const k6Dir = path.join(ctx.provisioningDir ?? path.join(ctx.repoRoot, "provisioning"), "k6");
@@ -427,6 +457,8 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafanaPort,
     grafanaRootUrl,
     prometheusPort,
+    alertmanagerPort,
+    alertWebhookUrl: alertWebhookUrl === "" ? undefined : alertWebhookUrl,
     prometheusRetentionTime,
     prometheusRetentionSize,
     trendMode,

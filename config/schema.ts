@@ -12,6 +12,7 @@ export const CONFIG_DEFAULTS = {
   grafanaRootUrl: "",
   grafanaPort: 3000,
   prometheusPort: 9090,
+  alertmanagerPort: 9093,
   prometheusRetentionTime: "30d",
   prometheusRetentionSize: "10GB",
   trendMode: "stats" as TrendMode,
@@ -23,6 +24,8 @@ export const CONFIG_DEFAULTS = {
   prometheusImage: "",
   grafanaImage: "",
   k6Image: "",
+  alertmanagerImage: "",
+  alertWebhookUrl: "",
   k6Enabled: true,
   k6Script: "provisioning/k6/scripts/smoke.js",
   k6TargetUrl: "http://prometheus:9090",
@@ -46,6 +49,10 @@ export interface ObservatoryConfig {
   readonly grafanaRootUrl: string;
   /** Host port of Prometheus. */
   readonly prometheusPort: number;
+  /** Host port of Alertmanager's API/UI. */
+  readonly alertmanagerPort: number;
+  /** Where Alertmanager posts alerts; undefined: Alertmanager's and Grafana's alert lists only. Wrap in pulumi.secret. */
+  readonly alertWebhookUrl?: string;
   /** Prometheus retention by time. */
   readonly prometheusRetentionTime: string;
   /** Prometheus retention by size. */
@@ -59,13 +66,19 @@ export interface ObservatoryConfig {
     readonly prometheus: { readonly name: string; readonly adopted: boolean };
     readonly grafana: { readonly name: string; readonly adopted: boolean };
     readonly k6Results: { readonly name: string; readonly adopted: boolean };
+    readonly alertmanager: { readonly name: string; readonly adopted: boolean };
   };
   /** Grafana admin login. */
   readonly grafanaAdminUser: string;
   /** Grafana admin password given in config; undefined means generate one. Wrap in pulumi.secret. */
   readonly grafanaAdminPassword?: string;
   /** Images to run. */
-  readonly images: { readonly prometheus: ImageSpec; readonly grafana: ImageSpec; readonly k6: ImageSpec };
+  readonly images: {
+    readonly prometheus: ImageSpec;
+    readonly grafana: ImageSpec;
+    readonly k6: ImageSpec;
+    readonly alertmanager: ImageSpec;
+  };
   /** The k6 run; undefined when k6Enabled is false. */
   readonly k6?: {
     /** Script path relative to provisioning/k6 (posix separators). */
