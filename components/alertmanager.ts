@@ -74,7 +74,9 @@ export class Alertmanager extends pulumi.ComponentResource {
         mounts: [{ type: "volume", source: args.dataVolume, target: ALERTMANAGER_DATA_DIR }],
         // A changed receiver replaces the container (a few seconds without alert delivery;
         // Prometheus re-sends what fires). Silences and the notification log live in the volume.
-        uploads: [{ file: ALERTMANAGER_CONFIG_FILE, content: args.webhookUrl ? pulumi.secret(config) : config }],
+        uploads: [
+          { file: ALERTMANAGER_CONFIG_FILE, content: args.webhookUrl ? pulumi.secret(config) : config },
+        ],
         networksAdvanced: [{ name: args.network, aliases: [ALERTMANAGER_ALIAS] }],
         ports: [portBlock({ ...args.port, internal: ALERTMANAGER_INTERNAL_PORT })],
         healthcheck: {

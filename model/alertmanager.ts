@@ -88,7 +88,8 @@ export function alertmanagerConfig(args: AlertmanagerConfigArgs = {}): Record<st
   if (webhook !== undefined) {
     const problem = webhookUrlProblem(webhook);
     // Never echo the URL: its path or query often is the token.
-    if (problem) throw new Error(`alertmanagerConfig: webhookUrl ${problem}; allowed: an absolute http(s) URL`);
+    if (problem)
+      throw new Error(`alertmanagerConfig: webhookUrl ${problem}; allowed: an absolute http(s) URL`);
   }
   return {
     route: {

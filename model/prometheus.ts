@@ -239,7 +239,11 @@ export function prometheusRuleGroups(): RuleGroup[] {
         },
       ],
     },
-    stackHealthRuleGroup({ prometheus: PROMETHEUS_SELF_JOB, grafana: GRAFANA_JOB, alertmanager: ALERTMANAGER_JOB }),
+    stackHealthRuleGroup({
+      prometheus: PROMETHEUS_SELF_JOB,
+      grafana: GRAFANA_JOB,
+      alertmanager: ALERTMANAGER_JOB,
+    }),
   ];
 }
 

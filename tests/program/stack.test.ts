@@ -48,17 +48,21 @@ describe("the dev stack with default config", () => {
   test("declares the data volumes, network, Prometheus, Grafana and the k6 run", () => {
     expect(run.resources.map((r) => `${r.type} ${r.name}`).sort()).toEqual(
       [
+        "docker:index/container:Container k6obs-alertmanager-container",
         "docker:index/container:Container k6obs-grafana-container",
         "docker:index/container:Container k6obs-k6-container",
         "docker:index/container:Container k6obs-prometheus-container",
         "docker:index/container:Container k6obs-prometheus-reload",
         "docker:index/network:Network k6obs-network",
+        "docker:index/remoteImage:RemoteImage k6obs-alertmanager-image",
         "docker:index/remoteImage:RemoteImage k6obs-grafana-image",
         "docker:index/remoteImage:RemoteImage k6obs-k6-image",
         "docker:index/remoteImage:RemoteImage k6obs-prometheus-image",
+        "docker:index/volume:Volume k6obs-data-alertmanager",
         "docker:index/volume:Volume k6obs-data-grafana",
         "docker:index/volume:Volume k6obs-data-k6-results",
         "docker:index/volume:Volume k6obs-data-prometheus",
+        "k6obs:stack:Alertmanager k6obs-alertmanager",
         "k6obs:stack:DataVolumes k6obs-data",
         "k6obs:stack:Grafana k6obs-grafana",
         "k6obs:stack:K6Run k6obs-k6",
@@ -85,6 +89,7 @@ describe("the dev stack with default config", () => {
   test("every data volume has a fixed stack-scoped name, is retained on delete and never replaced for labels", () => {
     const volumes = run.resources.filter((r) => r.type === VOLUME);
     expect(volumes.map((v) => v.inputs.name).sort()).toEqual([
+      "k6obs-dev-alertmanager-data",
       "k6obs-dev-grafana-data",
       "k6obs-dev-k6-results",
       "k6obs-dev-prometheus-data",
@@ -150,6 +155,7 @@ describe("the dev stack with default config", () => {
       .flatMap((c) => (c.inputs.ports as Port[] | undefined) ?? []);
     expect(ports).toEqual([
       expect.objectContaining({ internal: 9090, external: 9090, ip: "127.0.0.1" }),
+      expect.objectContaining({ internal: 9093, external: 9093, ip: "127.0.0.1" }),
       expect.objectContaining({ internal: 3000, external: 3000, ip: "127.0.0.1" }),
     ]);
     expect(run.outputs.grafanaUrl).toBe("http://127.0.0.1:3000");
@@ -161,6 +167,7 @@ describe("the dev stack with default config", () => {
     expect(images.map((i) => i.inputs.name).sort()).toEqual([
       "grafana/grafana:13.0.1",
       "grafana/k6:1.8.1",
+      "prom/alertmanager:v0.35.0",
       "prom/prometheus:v3.15.1",
     ]);
     for (const i of images) expect(i.inputs.keepLocally).toBe(true);
@@ -170,7 +177,7 @@ describe("the dev stack with default config", () => {
   });
 
   test("long-running containers: fixed names, delete-before-replace, healthchecks applied on change, restart policy", () => {
-    for (const role of ["prometheus-container", "grafana-container"]) {
+    for (const role of ["prometheus-container", "grafana-container", "alertmanager-container"]) {
       const c = run.one("Container", role);
       expect(c.opts.deleteBeforeReplace).toBe(true);
       expect(c.opts.replaceOnChanges).toContain("healthcheck");
@@ -375,7 +382,7 @@ describe("per-stack options", () => {
     const run = await runProgram({ k6Enabled: "false" });
     expect(run.resources.filter((r) => /k6obs-k6/.test(r.name))).toEqual([]);
     expect(run.outputs.k6TestId).toBeUndefined();
-    expect(run.resources.filter((r) => r.type === VOLUME)).toHaveLength(3);
+    expect(run.resources.filter((r) => r.type === VOLUME)).toHaveLength(4);
   });
 
   test("a non-loopback bind address is used when explicitly allowed, never as Grafana's URL", async () => {
@@ -401,7 +408,10 @@ describe("per-stack options", () => {
     const ports = (r: ProgramRun) =>
       r.resources.flatMap((x) => ((x.inputs.ports as Port[] | undefined) ?? []).map((p) => p.external));
     const dev = await runProgram({}, "dev");
-    const ci = await runProgram({ grafanaPort: "3300", prometheusPort: "9390" }, "ci");
+    const ci = await runProgram(
+      { grafanaPort: "3300", prometheusPort: "9390", alertmanagerPort: "9393" },
+      "ci",
+    );
     expect(names(dev).filter((n) => names(ci).includes(n))).toEqual([]);
     expect(ports(dev).filter((p) => ports(ci).includes(p))).toEqual([]);
   });
