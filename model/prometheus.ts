@@ -208,7 +208,10 @@ export function prometheusRuleGroups(): RuleGroup[] {
         },
         {
           alert: "K6SamplesOutsideOutOfOrderWindow",
-          expr: `sum(rate(prometheus_tsdb_out_of_order_samples_total{${SELF}}[5m])) > 0`,
+          // With out_of_order_time_window set, a sample older than the window is counted as too
+          // old (tsdb/head_append.go, ErrTooOldSample); prometheus_tsdb_out_of_order_samples_total
+          // only counts out-of-order samples while the window is 0, i.e. never on this stack.
+          expr: `sum(rate(prometheus_tsdb_too_old_samples_total{${SELF}}[5m])) > 0`,
           for: "1m",
           labels: { severity: "warning" },
           annotations: {

@@ -34,6 +34,10 @@ export interface PrometheusOptions {
   readonly scrapeTargets?: readonly ScrapeTarget[];
   /** Global scrape interval (default the project's 15s). */
   readonly scrapeInterval?: string;
+  /** `host:port` scraped as the Grafana job (default none). */
+  readonly grafanaTarget?: string;
+  /** `host:port` of an Alertmanager to send alerts to and scrape (default none). */
+  readonly alertmanagerTarget?: string;
 }
 
 /** A JSON answer of Prometheus' HTTP API. */
@@ -95,13 +99,14 @@ export class PrometheusServer {
     const targetsDir = path.join(workDir, "targets");
     fs.mkdirSync(targetsDir, { recursive: true });
     writeTargetsFile(targetsDir, options.scrapeTargets ?? []);
-    // Only host-specific values are mapped: the self-scrape target, no Grafana, the rules' and
-    // targets' paths.
+    // Only host-specific values are mapped: the self-scrape target, Grafana and Alertmanager (none
+    // unless given), the rules' and targets' paths.
     fs.writeFileSync(
       configFile,
       renderPrometheusConfig({
         selfTarget: `127.0.0.1:${port}`,
-        grafanaTarget: "",
+        grafanaTarget: options.grafanaTarget ?? "",
+        alertmanagerTarget: options.alertmanagerTarget ?? "",
         rulesDir: options.rulesDir ?? RULES_DIR,
         targetsDir,
         scrapeInterval: options.scrapeInterval,

@@ -83,7 +83,7 @@ const ruleTests = [
       // A config reload failed at minute 2 and stays failed.
       { series: `prometheus_config_last_reload_successful{${SELF}}`, values: "1 1 0x28" },
       // Samples rejected as too old from minute 10 on.
-      { series: `prometheus_tsdb_out_of_order_samples_total{${SELF}, type="float"}`, values: "0x10 0+20x20" },
+      { series: `prometheus_tsdb_too_old_samples_total{${SELF}, type="float"}`, values: "0x10 0+20x20" },
     ],
     alert_rule_test: [
       { eval_time: "9m", alertname: "K6SamplesOutsideOutOfOrderWindow", exp_alerts: [] },
