@@ -149,14 +149,14 @@ export interface WebhookNotification {
 
 /** A local HTTP endpoint standing in for the user's webhook: records every POST it receives. */
 export class WebhookReceiver {
-  /** Every notification received, in arrival order, with its arrival time (ms). */
-  public readonly received: { at: number; body: WebhookNotification }[] = [];
   private readonly sockets = new Set<net.Socket>();
 
   private constructor(
     private readonly server: http.Server,
     /** URL to give Alertmanager. */
     public readonly url: string,
+    /** Every notification received, in arrival order, with its arrival time (ms). */
+    public readonly received: { at: number; body: WebhookNotification }[],
   ) {
     server.on("connection", (s) => {
       this.sockets.add(s);
@@ -165,21 +165,19 @@ export class WebhookReceiver {
   }
 
   static async start(): Promise<WebhookReceiver> {
-    let self: WebhookReceiver | undefined;
+    const received: WebhookReceiver["received"] = [];
     const server = http.createServer((req, res) => {
       let body = "";
       req.on("data", (d: Buffer) => (body += d.toString()));
       req.on("end", () => {
-        if (req.method === "POST") {
-          self?.received.push({ at: Date.now(), body: JSON.parse(body) as WebhookNotification });
-        }
+        if (req.method === "POST")
+          received.push({ at: Date.now(), body: JSON.parse(body) as WebhookNotification });
         res.writeHead(200).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as net.AddressInfo;
-    self = new WebhookReceiver(server, `http://127.0.0.1:${port}/k6obs-hook/s3cr3t`);
-    return self;
+    return new WebhookReceiver(server, `http://127.0.0.1:${port}/k6obs-hook/s3cr3t`, received);
   }
 
   /** Waits until a notification matching `match` arrives; throws after `timeoutMs`. */
