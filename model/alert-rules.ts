@@ -87,9 +87,11 @@ export function stackHealthRuleGroup(jobs: StackHealthJobs): RuleGroup {
       },
       {
         alert: "PrometheusAlertsNotDelivered",
+        // `or vector(0)`: the errors counter has no series until an Alertmanager is discovered,
+        // and an empty side would make the whole sum empty.
         expr:
-          `sum(increase(prometheus_notifications_errors_total{${self}}[10m])) + ` +
-          `sum(increase(prometheus_notifications_dropped_total{${self}}[10m])) > 0`,
+          `(sum(increase(prometheus_notifications_errors_total{${self}}[10m])) or vector(0)) + ` +
+          `(sum(increase(prometheus_notifications_dropped_total{${self}}[10m])) or vector(0)) > 0`,
         for: "5m",
         labels: { severity: "critical" },
         annotations: {
