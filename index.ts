@@ -15,6 +15,8 @@ const stack = new Observatory(
 export const grafanaUrl = stack.grafanaUrl;
 /** Prometheus API/UI on the host. */
 export const prometheusUrl = stack.prometheusUrl;
+/** Alertmanager API/UI on the host: the stack's firing alerts and silences. */
+export const alertmanagerUrl = stack.alertmanager.url;
 /** Grafana admin login. */
 export const grafanaAdminUser = stack.adminUser;
 /** Grafana admin password: `npm run pulumi -- stack output grafanaAdminPassword --show-secrets`. */
@@ -28,6 +30,7 @@ export const k6ResultsVolume = stack.volumes.k6Results.name;
 /** Container names, for docker logs/exec and the backup script. */
 export const prometheusContainer = stack.prometheus.container.name;
 export const grafanaContainer = stack.grafana.container.name;
+export const alertmanagerContainer = stack.alertmanager.container.name;
 /** Image references that run. */
 export const prometheusImage = stack.prometheus.imageRef;
 export const grafanaImage = stack.grafana.imageRef;

@@ -6,6 +6,7 @@
 export const STACK_OUTPUTS = [
   "grafanaUrl",
   "prometheusUrl",
+  "alertmanagerUrl",
   "grafanaAdminUser",
   "grafanaAdminPassword",
   "prometheusVolume",
@@ -13,6 +14,7 @@ export const STACK_OUTPUTS = [
   "k6ResultsVolume",
   "prometheusContainer",
   "grafanaContainer",
+  "alertmanagerContainer",
   "prometheusImage",
   "grafanaImage",
   "network",

@@ -49,6 +49,8 @@ describe("the dev stack's Alertmanager", () => {
     expect(am.inputs.user).toBe("65534:65534");
     expect((am.inputs.healthcheck as { tests: string[] }).tests.join(" ")).toContain("/-/ready");
     expect(run.one("RemoteImage", "alertmanager-image").inputs.name).toBe("prom/alertmanager:v0.35.0");
+    expect(run.outputs.alertmanagerUrl).toBe("http://127.0.0.1:9093");
+    expect(run.outputs.alertmanagerContainer).toBe("k6obs-dev-alertmanager");
     // Prometheus (the committed config) delivers to exactly that alias and port.
     const committed = YAML.parse(
       fs.readFileSync(path.join(REPO_ROOT, "provisioning/prometheus/prometheus.yml"), "utf8"),

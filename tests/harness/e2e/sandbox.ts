@@ -31,6 +31,7 @@ import {
 export interface StackPorts {
   readonly grafana: number;
   readonly prometheus: number;
+  readonly alertmanager: number;
 }
 
 /** Everything a suite run set up; {@link E2eSandbox.close} undoes it. */
@@ -98,6 +99,7 @@ export class E2eSandbox {
       prometheus: process.env.K6OBS_E2E_PROMETHEUS_IMAGE,
       grafana: process.env.K6OBS_E2E_GRAFANA_IMAGE,
       k6: process.env.K6OBS_E2E_K6_IMAGE,
+      alertmanager: process.env.K6OBS_E2E_ALERTMANAGER_IMAGE,
     };
     const images = ensureImages({
       repo: REPO,
@@ -105,10 +107,10 @@ export class E2eSandbox {
       given,
       log: say,
     });
-    const [g1, p1, g2, p2] = await freePorts(4);
+    const [g1, p1, g2, p2, a1, a2] = await freePorts(6);
     const ports = {
-      dev: { grafana: g1 ?? 0, prometheus: p1 ?? 0 },
-      ci: { grafana: g2 ?? 0, prometheus: p2 ?? 0 },
+      dev: { grafana: g1 ?? 0, prometheus: p1 ?? 0, alertmanager: a1 ?? 0 },
+      ci: { grafana: g2 ?? 0, prometheus: p2 ?? 0, alertmanager: a2 ?? 0 },
     };
     const sb = new E2eSandbox(engine, docker, images, ports, temp, pulumiHome);
     if (docker.mode === "dedicated") {
@@ -130,7 +132,9 @@ export class E2eSandbox {
       setStackFile(sb.checkout, stack, {
         grafanaPort: String(ports[stack].grafana),
         prometheusPort: String(ports[stack].prometheus),
+        alertmanagerPort: String(ports[stack].alertmanager),
         prometheusImage: images.prometheus,
+        alertmanagerImage: images.alertmanager,
         grafanaImage: images.grafana,
         k6Image: images.k6,
         k6Env: { DURATION: "6s", VUS: "2", SLEEP: "0.2" },

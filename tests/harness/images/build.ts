@@ -6,6 +6,8 @@
  *
  * - `k6obs-e2e/prometheus:v<pinned>`: a REAL Prometheus, the binaries tools/install-tools.sh
  *   builds at the pinned version, in the upstream Dockerfile's layout (busybox for `wget`);
+ * - `k6obs-e2e/alertmanager:v<pinned>`: a REAL Alertmanager (`install-tools.sh alertmanager`), in
+ *   the upstream Dockerfile's layout; its web UI is a placeholder page, the API is complete;
  * - `k6obs-e2e/grafana-standin:<pinned>`: a Grafana STAND-IN (grafana-standin/standin.ts);
  * - `k6obs-e2e/k6-standin:<pinned>`: a k6 STAND-IN, the k6-compatible emitter's CLI
  *   (tests/harness/k6-emitter/cli.ts), or a placeholder that only records its argv while the
@@ -25,7 +27,13 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { GRAFANA_IMAGE, K6_IMAGE, PROMETHEUS_IMAGE, imageRef } from "../../../model/images";
+import {
+  ALERTMANAGER_IMAGE,
+  GRAFANA_IMAGE,
+  K6_IMAGE,
+  PROMETHEUS_IMAGE,
+  imageRef,
+} from "../../../model/images";
 
 /** Label holding the sha256 of everything an image was built from. */
 export const CONTENT_LABEL = "org.k6obs.e2e.content-sha256";
@@ -37,6 +45,7 @@ export interface E2eImages {
   readonly prometheus: string;
   readonly grafana: string;
   readonly k6: string;
+  readonly alertmanager: string;
   /** Same as `grafana` plus one label: another image id. */
   readonly grafanaBump: string;
   /** One line per image: built, reused (cache hit) or given. */
@@ -52,7 +61,7 @@ export interface EnsureImagesOptions {
   /** Environment for docker (DOCKER_HOST of the engine the suite uses). */
   readonly env: NodeJS.ProcessEnv;
   /** Real images given from outside (e.g. the GitHub workflow): used as they are, not built. */
-  readonly given?: { prometheus?: string; grafana?: string; k6?: string };
+  readonly given?: { prometheus?: string; grafana?: string; k6?: string; alertmanager?: string };
   /** Progress lines. */
   readonly log: (line: string) => void;
 }
@@ -238,6 +247,41 @@ function prometheusContext(ctx: string, opts: EnsureImagesOptions, bb: string): 
   );
 }
 
+function alertmanagerContext(ctx: string, opts: EnsureImagesOptions, bb: string): void {
+  const out = run("bash", [path.join(opts.repo, "tools", "install-tools.sh"), "alertmanager"], opts.env)
+    .trim()
+    .split("\n");
+  const binDir = out[out.length - 1] ?? "";
+  const root = path.join(ctx, "rootfs");
+  baseRootfs(root, bb, ["nobody:x:65534:65534:nobody:/home:/bin/false"], ["nobody:x:65534:"]);
+  for (const b of ["alertmanager", "amtool"]) {
+    fs.copyFileSync(path.join(binDir, b), path.join(root, "bin", b));
+    fs.chmodSync(path.join(root, "bin", b), 0o755);
+  }
+  // doc/examples/simple.yml upstream, reduced to one receiver.
+  write(
+    path.join(root, "etc", "alertmanager", "alertmanager.yml"),
+    "route:\n  receiver: default\nreceivers:\n  - name: default\n",
+  );
+  // The upstream Dockerfile, on Debian's busybox-static instead of quay.io/prometheus/busybox.
+  write(
+    path.join(ctx, "Dockerfile"),
+    [
+      "FROM scratch",
+      'LABEL org.opencontainers.image.source="https://github.com/prometheus/alertmanager"',
+      "COPY rootfs/ /",
+      "RUN mkdir -p /alertmanager && chown -R nobody:nobody /etc/alertmanager /alertmanager",
+      "USER       nobody",
+      "EXPOSE     9093",
+      'VOLUME     [ "/alertmanager" ]',
+      "WORKDIR    /alertmanager",
+      'ENTRYPOINT [ "/bin/alertmanager" ]',
+      'CMD        [ "--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager" ]',
+      "",
+    ].join("\n"),
+  );
+}
+
 function grafanaContext(ctx: string, opts: EnsureImagesOptions, bb: string): void {
   const root = path.join(ctx, "rootfs");
   baseRootfs(root, bb, ["grafana:x:472:0::/usr/share/grafana:/bin/false"], []);
@@ -332,7 +376,8 @@ export function ensureImages(opts: EnsureImagesOptions): E2eImages {
   const notes: string[] = [];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-e2e-images-"));
   try {
-    const needsBuild = !opts.given?.prometheus || !opts.given.grafana || !opts.given.k6;
+    const needsBuild =
+      !opts.given?.prometheus || !opts.given.grafana || !opts.given.k6 || !opts.given.alertmanager;
     const bb = needsBuild ? busybox(opts.log) : "";
     const one = (
       kind: string,
@@ -354,6 +399,12 @@ export function ensureImages(opts: EnsureImagesOptions): E2eImages {
       opts.given?.prometheus,
       `k6obs-e2e/prometheus:${PROMETHEUS_IMAGE.tag}`,
       (ctx) => prometheusContext(ctx, opts, bb),
+    );
+    const alertmanager = one(
+      "real Alertmanager built from source",
+      opts.given?.alertmanager,
+      `k6obs-e2e/alertmanager:${ALERTMANAGER_IMAGE.tag}`,
+      (ctx) => alertmanagerContext(ctx, opts, bb),
     );
     const grafana = one(
       "Grafana stand-in",
@@ -380,7 +431,7 @@ export function ensureImages(opts: EnsureImagesOptions): E2eImages {
       run("docker", ["image", "inspect", "--format", "{{.Id}}", grafana], opts.env),
     );
     notes.push(buildCached(grafanaBump, bumpCtx, `${grafana} plus one label`, opts));
-    return { prometheus, grafana, k6, grafanaBump, notes, k6Placeholder };
+    return { prometheus, grafana, k6, alertmanager, grafanaBump, notes, k6Placeholder };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -391,6 +442,7 @@ export const REAL_IMAGES = {
   prometheus: imageRef(PROMETHEUS_IMAGE),
   grafana: imageRef(GRAFANA_IMAGE),
   k6: imageRef(K6_IMAGE),
+  alertmanager: imageRef(ALERTMANAGER_IMAGE),
 };
 
 if (require.main === module) {
@@ -399,6 +451,7 @@ if (require.main === module) {
     console.log(`K6OBS_E2E_PROMETHEUS_IMAGE=${REAL_IMAGES.prometheus}`);
     console.log(`K6OBS_E2E_GRAFANA_IMAGE=${REAL_IMAGES.grafana}`);
     console.log(`K6OBS_E2E_K6_IMAGE=${REAL_IMAGES.k6}`);
+    console.log(`K6OBS_E2E_ALERTMANAGER_IMAGE=${REAL_IMAGES.alertmanager}`);
   } else {
     const repo = path.resolve(__dirname, "..", "..", "..");
     console.log(JSON.stringify(ensureImages({ repo, env: process.env, log: console.error }), null, 2));

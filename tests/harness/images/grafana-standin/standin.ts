@@ -11,7 +11,7 @@
  * - `grafana.db` (JSON here, SQLite in Grafana) in GF_PATHS_DATA holds users and API-saved dashboards;
  * - GF_PATHS_PROVISIONING is read: datasources and dashboard providers (YAML), the providers' JSON
  *   files on every request (Grafana polls every 30 s); a YAML that does not parse stops the start;
- * - GET /api/health (no login), basic-auth login, GET /api/user, /api/datasources, /api/search,
+ * - GET /api/health and /metrics (no login), basic-auth login, GET /api/user, /api/datasources, /api/search,
  *   GET /api/dashboards/uid/<uid>, POST /api/dashboards/db;
  * - `curl -fsS -o <file> <url>` for the healthcheck (busybox has no curl).
  */
@@ -168,6 +168,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   const url = new URL(req.url ?? "/", "http://localhost");
   if (req.method === "GET" && url.pathname === "/api/health") {
     send(res, 200, { database: "ok", version: VERSION, commit: "k6obs-standin" });
+    return;
+  }
+  // Grafana serves /metrics without a login by default ([metrics] enabled, no basic auth); the
+  // stack scrapes it, and its GrafanaDown alert reads that scrape's `up`.
+  if (req.method === "GET" && url.pathname === "/metrics") {
+    res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" });
+    res.end(`# TYPE grafana_build_info gauge\ngrafana_build_info{version="${VERSION}"} 1\n`);
     return;
   }
   const db = readDb();
