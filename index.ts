@@ -27,6 +27,8 @@ export const prometheusVolume = stack.volumes.prometheus.name;
 export const grafanaVolume = stack.volumes.grafana.name;
 /** Retained volume holding k6 end-of-test summaries. */
 export const k6ResultsVolume = stack.volumes.k6Results.name;
+/** Retained volume holding Alertmanager's silences and notification log. */
+export const alertmanagerVolume = stack.volumes.alertmanager.name;
 /** Container names, for docker logs/exec and the backup script. */
 export const prometheusContainer = stack.prometheus.container.name;
 export const grafanaContainer = stack.grafana.container.name;

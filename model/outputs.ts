@@ -12,6 +12,7 @@ export const STACK_OUTPUTS = [
   "prometheusVolume",
   "grafanaVolume",
   "k6ResultsVolume",
+  "alertmanagerVolume",
   "prometheusContainer",
   "grafanaContainer",
   "alertmanagerContainer",

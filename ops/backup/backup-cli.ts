@@ -16,7 +16,7 @@ import { BackupPlan, parseStackOutputs, planFromFlags, planFromStack } from "./p
 
 const USAGE = `Usage: npm run backup -- [options]
 
-Writes one tar.gz per data volume (Prometheus, Grafana, and k6 results when the stack has them) and a manifest.json (volume, role, bytes, sha256, image versions)
+Writes one tar.gz per data volume (Prometheus, Grafana, and k6 results and Alertmanager when the stack has them) and a manifest.json (volume, role, bytes, sha256, image versions)
 into backups/<stack>/<timestamp>/. Each service is stopped while its own volume is copied and
 started again afterwards, also when the copy fails.
 

@@ -13,6 +13,10 @@ export interface StackVolumeOutputs {
   readonly grafanaImage: string;
   /** Volume holding k6 summaries; backed up as a `data` volume when the stack exports it. */
   readonly k6ResultsVolume?: string;
+  /** Alertmanager's silences and notification log; a `data` volume, its container stopped while copied. */
+  readonly alertmanagerVolume?: string;
+  /** The container that mounts alertmanagerVolume. */
+  readonly alertmanagerContainer?: string;
 }
 
 /** Checks `pulumi stack output --json` and names every missing or non-string output. */
@@ -33,7 +37,10 @@ export function parseStackOutputs(outputs: unknown): StackVolumeOutputs {
     ],
     "deploy the stack (npm run up) or name the volumes with --volume NAME[:role]",
   );
-  return { ...parsed, ...presentStrings(record, ["k6ResultsVolume"]) };
+  return {
+    ...parsed,
+    ...presentStrings(record, ["k6ResultsVolume", "alertmanagerVolume", "alertmanagerContainer"]),
+  };
 }
 
 /** What `npm run backup` will do. */
@@ -59,7 +66,7 @@ export function planFromFlags(args: BackupArgs, defaultImage: string): BackupPla
   };
 }
 
-/** Plan for the stack's two volumes: each service is stopped only while its own volume is copied. */
+/** Plan for the stack's volumes: each service is stopped only while its own volume is copied. */
 export function planFromStack(stack: string, outputs: StackVolumeOutputs, image?: string): BackupPlan {
   return {
     stack,
@@ -68,6 +75,15 @@ export function planFromStack(stack: string, outputs: StackVolumeOutputs, image?
       { name: outputs.grafanaVolume, role: "grafana", containers: [outputs.grafanaContainer] },
       ...(outputs.k6ResultsVolume !== undefined
         ? [{ name: outputs.k6ResultsVolume, role: "data" as const, containers: [] }]
+        : []),
+      ...(outputs.alertmanagerVolume !== undefined
+        ? [
+            {
+              name: outputs.alertmanagerVolume,
+              role: "data" as const,
+              containers: outputs.alertmanagerContainer !== undefined ? [outputs.alertmanagerContainer] : [],
+            },
+          ]
         : []),
     ],
     stopContainers: [],

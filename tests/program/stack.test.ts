@@ -297,6 +297,7 @@ describe("the dev stack with default config", () => {
       prometheusVolume: "k6obs-dev-prometheus-data",
       grafanaVolume: "k6obs-dev-grafana-data",
       k6ResultsVolume: "k6obs-dev-k6-results",
+      alertmanagerVolume: "k6obs-dev-alertmanager-data",
       network: "k6obs-dev-net",
       trendMode: "stats",
       volumesProtected: false,

@@ -25,6 +25,11 @@ describe("backup/restore arguments and manifest (no engine)", () => {
     );
     expect(withK6.helperImage).toBe("local/img:1");
     expect(withK6.volumes[2]).toEqual({ name: "kv", role: "data", containers: [] });
+    const withAlertmanager = planFromStack(
+      "dev",
+      parseStackOutputs({ ...outputs, alertmanagerVolume: "av", alertmanagerContainer: "ac" }),
+    );
+    expect(withAlertmanager.volumes[2]).toEqual({ name: "av", role: "data", containers: ["ac"] });
     expect(() => parseStackOutputs({ prometheusVolume: "pv", grafanaVolume: "" })).toThrow(
       "stack outputs lack grafanaVolume, prometheusContainer, grafanaContainer, prometheusImage, grafanaImage",
     );
