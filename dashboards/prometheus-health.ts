@@ -149,7 +149,7 @@ export function prometheusHealthDashboard(): dashboard.Dashboard {
       id: 14,
       title: "Out-of-order samples",
       description:
-        "Late samples accepted within storage.tsdb.out_of_order_time_window, and samples rejected as too old.",
+        "Late samples accepted within storage.tsdb.out_of_order_time_window, and samples rejected as too old (outside the window; Prometheus 3 counts them as too_old, not out_of_order).",
       unit: "short",
       width: 12,
       height: 8,
@@ -159,7 +159,7 @@ export function prometheusHealthDashboard(): dashboard.Dashboard {
           "accepted {{type}}",
         ),
         q(
-          `sum by (type) (rate(prometheus_tsdb_out_of_order_samples_total{${SELF}}[$__rate_interval]))`,
+          `sum by (type) (rate(prometheus_tsdb_too_old_samples_total{${SELF}}[$__rate_interval]))`,
           "rejected {{type}}",
         ),
       ],
