@@ -137,6 +137,7 @@ export class Observatory extends pulumi.ComponentResource {
         configHash: hashDirectory(paths.prometheus),
         port: { ip: cfg.bindAddress, external: cfg.prometheusPort, internal: PROMETHEUS_INTERNAL_PORT },
         targets: { dir: targetsDir },
+        limits: cfg.limits.prometheus,
       },
       { parent: this },
     );
@@ -168,6 +169,7 @@ export class Observatory extends pulumi.ComponentResource {
         port: { ip: cfg.bindAddress, external: cfg.grafanaPort, internal: GRAFANA_INTERNAL_PORT },
         rootUrl: cfg.grafanaRootUrl,
         dependsOn: [this.prometheus.container],
+        limits: cfg.limits.grafana,
       },
       { parent: this },
     );
@@ -194,6 +196,7 @@ export class Observatory extends pulumi.ComponentResource {
           args: (testId, summaryExport) =>
             k6Args({ script: `${K6_SCRIPTS_DIR}/${k6.scriptInK6Dir}`, testId, summaryExport }),
           dependsOn: [this.prometheus.container],
+          limits: cfg.limits.k6,
         },
         { parent: this },
       );

@@ -8,6 +8,8 @@
  * destroyGraceSeconds) and SIGHUP (Prometheus' config reload) are passed to the server, and once
  * stopping the script only waits for the server's own exit status: no probe can kill it mid-shutdown.
  */
+import { GRAFANA_INTERNAL_PORT } from "./grafana";
+import { PROMETHEUS_INTERNAL_PORT } from "./prometheus";
 
 /** Inputs of {@link supervisorScript}. */
 export interface SupervisorArgs {
@@ -102,3 +104,29 @@ export function supervisorScript(args: SupervisorArgs): string {
 export function supervisedEntrypoint(args: SupervisorArgs, server: readonly string[]): string[] {
   return ["/bin/sh", "-c", supervisorScript(args), args.name, ...server];
 }
+
+/**
+ * Prometheus' liveness: `/-/healthy` answers as soon as the web server runs, during a WAL replay
+ * too (unlike `/-/ready`, the Docker healthcheck, which waits for the TSDB). busybox wget's `-T`
+ * bounds the read of a hung server; with an IP (no DNS lookup) it does not crash as it does on names.
+ */
+export const PROMETHEUS_LIVENESS: SupervisorArgs = {
+  name: "prometheus",
+  probe: `wget -q -T 5 -O /dev/null http://127.0.0.1:${PROMETHEUS_INTERNAL_PORT}/-/healthy`,
+  intervalSeconds: 10,
+  failures: 3,
+  startSeconds: 60,
+};
+
+/**
+ * Grafana's liveness: `/api/health` (also its Docker healthcheck). It answers only once the
+ * database migrations have run, which after a Grafana upgrade can take minutes: failed probes
+ * count from 5 minutes after start unless one passed before.
+ */
+export const GRAFANA_LIVENESS: SupervisorArgs = {
+  name: "grafana",
+  probe: `curl -fsS -m 5 -o /dev/null http://127.0.0.1:${GRAFANA_INTERNAL_PORT}/api/health`,
+  intervalSeconds: 10,
+  failures: 3,
+  startSeconds: 300,
+};
