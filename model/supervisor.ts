@@ -16,8 +16,8 @@ export interface SupervisorArgs {
   /** What the logs call the server. */
   readonly name: string;
   /**
-   * Shell command that exits 0 while the server is alive. It must bound its own time (e.g. `wget
-   * -T 5`, `curl -m 5`): a hung server accepts connections (the kernel does) and never answers.
+   * Shell command that exits 0 while the server is alive. It must bound its own time (e.g. `timeout 5
+   * wget ...`, `curl -m 5`): a hung server accepts connections (the kernel does) and never answers.
    */
   readonly probe: string;
   /** Seconds between probes. */
@@ -107,12 +107,13 @@ export function supervisedEntrypoint(args: SupervisorArgs, server: readonly stri
 
 /**
  * Prometheus' liveness: `/-/healthy` answers as soon as the web server runs, during a WAL replay
- * too (unlike `/-/ready`, the Docker healthcheck, which waits for the TSDB). busybox wget's `-T`
- * bounds the read of a hung server; with an IP (no DNS lookup) it does not crash as it does on names.
+ * too (unlike `/-/ready`, the Docker healthcheck, which waits for the TSDB). busybox wget has no
+ * working read timeout here (Debian's 1.35 `wget -T` segfaults, on an IP too: measured), so busybox
+ * `timeout` bounds the probe against a hung server that accepts connections but never answers.
  */
 export const PROMETHEUS_LIVENESS: SupervisorArgs = {
   name: "prometheus",
-  probe: `wget -q -T 5 -O /dev/null http://127.0.0.1:${PROMETHEUS_INTERNAL_PORT}/-/healthy`,
+  probe: `timeout 5 wget -q -O /dev/null http://127.0.0.1:${PROMETHEUS_INTERNAL_PORT}/-/healthy`,
   intervalSeconds: 10,
   failures: 3,
   startSeconds: 60,
