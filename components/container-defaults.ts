@@ -1,4 +1,5 @@
 import * as docker from "@pulumi/docker";
+import { ContainerLimits } from "../model/container-limits";
 import { stackLabelMap } from "../model/labels";
 
 /** Security options every container of the stack runs with. */
@@ -71,4 +72,57 @@ export function stackLabels(
   extra: Record<string, string> = {},
 ): docker.types.input.ContainerLabel[] {
   return Object.entries(stackLabelMap(stack, role, extra)).map(([label, value]) => ({ label, value }));
+}
+
+/** Log rotation of Docker's json-file driver: at most max-file × max-size of logs per container. */
+export const LOG_ROTATION = { driver: "json-file", maxSize: "10m", maxFile: "3" } as const;
+
+/**
+ * Why a container that takes provider `uploads` keeps a writable root filesystem (measured on the
+ * Docker Engine, README "Hardening"): Docker refuses `docker cp` into a read-only root filesystem
+ * unless the target is on a volume or bind mount, and a tmpfs is only mounted at start, after the
+ * provider's upload. A volume would keep the uploaded secret on disk beyond the container.
+ */
+export const UPLOADS_NEED_WRITABLE_ROOTFS =
+  "docker cp (the provider's uploads) is refused into a read-only root filesystem outside volumes";
+
+/** Options of {@link hardened}. */
+export interface HardenedOptions {
+  /** Memory and process limits (model/container-limits.ts). */
+  readonly limits: ContainerLimits;
+  /** Writable scratch paths on a read-only root filesystem, as tmpfs: container path → mount options. */
+  readonly tmpfs?: Readonly<Record<string, string>>;
+  /**
+   * Why this container's root filesystem must stay writable; unset means read-only. Only a
+   * measured reason belongs here (e.g. Docker refuses `uploads` into a read-only rootfs).
+   */
+  readonly writableRootfsReason?: string;
+  /** Seconds between SIGTERM and SIGKILL, for the provider's destroy/replace and for `docker stop`. */
+  readonly stopGraceSeconds?: number;
+}
+
+/**
+ * The hardened defaults every container of the stack spreads into its args: no capabilities (the
+ * images run as non-root UIDs and bind ports above 1024, so they need none), a read-only root
+ * filesystem with tmpfs for scratch paths, hard memory limit without swap, a process cap, log
+ * rotation and `no-new-privileges`. `stopGraceSeconds` also sets Docker's own stop timeout, so a
+ * manual `docker stop` or a daemon shutdown gives the same grace as `pulumi destroy` (Docker's
+ * default is 10 s).
+ */
+export function hardened(opts: HardenedOptions) {
+  const { limits } = opts;
+  return {
+    capabilities: { drops: ["ALL"] },
+    readOnly: opts.writableRootfsReason === undefined,
+    ...(opts.tmpfs ? { tmpfs: { ...opts.tmpfs } } : {}),
+    memory: limits.memoryMiB,
+    memorySwap: limits.memoryMiB,
+    ulimits: [{ name: "nproc", soft: limits.processes, hard: limits.processes }],
+    logDriver: LOG_ROTATION.driver,
+    logOpts: { "max-size": LOG_ROTATION.maxSize, "max-file": LOG_ROTATION.maxFile },
+    stopSignal: "SIGTERM",
+    ...(opts.stopGraceSeconds === undefined
+      ? {}
+      : { stopTimeout: opts.stopGraceSeconds, destroyGraceSeconds: opts.stopGraceSeconds }),
+  } satisfies Partial<docker.ContainerArgs>;
 }

@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   PublishedPort,
   SECURITY_OPTS,
+  UPLOADS_NEED_WRITABLE_ROOTFS,
   goDuration,
+  hardened,
   pinnedImage,
   portBlock,
   stackLabels,
@@ -18,6 +20,8 @@ import {
   GRAFANA_USER,
   grafanaStartScript,
 } from "../model/grafana";
+import { ContainerLimits } from "../model/container-limits";
+import { GRAFANA_LIVENESS, supervisedEntrypoint } from "../model/supervisor";
 
 /** A host directory bind-mounted read-only into the container. */
 export interface ReadOnlyMount {
@@ -49,6 +53,8 @@ export interface GrafanaArgs {
   readonly rootUrl: string;
   /** Containers Grafana's datasource needs up first. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Memory and process limits. */
+  readonly limits: ContainerLimits;
 }
 
 /** Grafana with file-provisioned datasource and dashboards, login required, sign-up off. */
@@ -88,7 +94,7 @@ export class Grafana extends pulumi.ComponentResource {
       {
         name: dockerName(args.stack, "grafana"),
         image: image.imageId,
-        entrypoints: ["/bin/sh", "-c", grafanaStartScript()],
+        entrypoints: supervisedEntrypoint(GRAFANA_LIVENESS, ["/bin/sh", "-c", grafanaStartScript()]),
         envs,
         user: GRAFANA_USER,
         restart: "unless-stopped",
@@ -115,7 +121,11 @@ export class Grafana extends pulumi.ComponentResource {
         waitTimeout: 300,
         // Grafana shuts down its HTTP server and closes grafana.db (SQLite) on SIGTERM; a SIGKILL
         // (the provider's default grace is 0) can interrupt a write. It exits in seconds.
-        destroyGraceSeconds: 30,
+        ...hardened({
+          limits: args.limits,
+          stopGraceSeconds: 30,
+          writableRootfsReason: UPLOADS_NEED_WRITABLE_ROOTFS,
+        }),
       },
       {
         parent: this,

@@ -1,7 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SECURITY_OPTS, pinnedImage, stackLabels } from "./container-defaults";
+import { SECURITY_OPTS, hardened, pinnedImage, stackLabels } from "./container-defaults";
+import { ContainerLimits } from "../model/container-limits";
 import {
   K6_RESULTS_DIR,
   K6_SCRIPTS_DIR,
@@ -32,6 +33,8 @@ export interface K6RunArgs {
   readonly env: Readonly<Record<string, string>>;
   /** Resources that must be ready before the run (Prometheus). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Memory and process limits of the run. */
+  readonly limits: ContainerLimits;
 }
 
 /**
@@ -98,6 +101,7 @@ export class K6Run extends pulumi.ComponentResource {
         restart: "no",
         attach: true,
         logs: true,
+        ...hardened({ limits: args.limits, tmpfs: { "/tmp": "size=64m,nosuid" } }),
       },
       {
         parent: this,

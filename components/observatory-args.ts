@@ -69,6 +69,11 @@ export interface ObservatoryArgs {
    * `<provisioningDir>/../.k6obs/<stack>/prometheus-targets`).
    */
   readonly targetsDir?: string;
+  /**
+   * Hard memory limits per service, in MiB (`2048`) or Docker's unit syntax (`512m`, `2g`); defaults
+   * 2g / 1g / 2g. Prometheus' Go runtime gets GOMEMLIMIT at 90% of its limit.
+   */
+  readonly memoryLimits?: { readonly prometheus?: string; readonly grafana?: string; readonly k6?: string };
 }
 
 /** The absolute host directory of the scrape targets file the args select. */
@@ -110,6 +115,9 @@ const ARG_LABELS: Record<ConfigKey, string> = {
   k6Env: "k6.env",
   k6PushInterval: "k6.pushInterval",
   scrapeTargets: "scrapeTargets",
+  prometheusMemoryLimit: "memoryLimits.prometheus",
+  grafanaMemoryLimit: "memoryLimits.grafana",
+  k6MemoryLimit: "memoryLimits.k6",
 };
 
 /**
@@ -146,6 +154,9 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     k6Env: args.k6?.env === undefined ? undefined : JSON.stringify(args.k6.env),
     k6PushInterval: args.k6?.pushInterval,
     scrapeTargets: args.scrapeTargets === undefined ? undefined : JSON.stringify(args.scrapeTargets),
+    prometheusMemoryLimit: args.memoryLimits?.prometheus,
+    grafanaMemoryLimit: args.memoryLimits?.grafana,
+    k6MemoryLimit: args.memoryLimits?.k6,
   };
   return parseConfig((key) => raw[key], {
     stack: args.stack,
@@ -196,5 +207,10 @@ export function observatoryArgsFromConfig(
       pushInterval: config.k6.pushInterval,
     },
     scrapeTargets: config.scrapeTargets,
+    memoryLimits: {
+      prometheus: String(config.limits.prometheus.memoryMiB),
+      grafana: String(config.limits.grafana.memoryMiB),
+      k6: String(config.limits.k6.memoryMiB),
+    },
   };
 }

@@ -142,6 +142,7 @@ export class Observatory extends pulumi.ComponentResource {
         configHash: hashDirectory(paths.prometheus),
         port: { ip: cfg.bindAddress, external: cfg.prometheusPort, internal: PROMETHEUS_INTERNAL_PORT },
         targets: { dir: targetsDir },
+        limits: cfg.limits.prometheus,
       },
       { parent: this },
     );
@@ -188,6 +189,7 @@ export class Observatory extends pulumi.ComponentResource {
         port: { ip: cfg.bindAddress, external: cfg.grafanaPort, internal: GRAFANA_INTERNAL_PORT },
         rootUrl: cfg.grafanaRootUrl,
         dependsOn: [this.prometheus.container],
+        limits: cfg.limits.grafana,
       },
       { parent: this },
     );
@@ -214,6 +216,7 @@ export class Observatory extends pulumi.ComponentResource {
           args: (testId, summaryExport) =>
             k6Args({ script: `${K6_SCRIPTS_DIR}/${k6.scriptInK6Dir}`, testId, summaryExport }),
           dependsOn: [this.prometheus.container],
+          limits: cfg.limits.k6,
         },
         { parent: this },
       );

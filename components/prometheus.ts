@@ -4,6 +4,7 @@ import {
   PublishedPort,
   SECURITY_OPTS,
   goDuration,
+  hardened,
   hostUrl,
   pinnedImage,
   portBlock,
@@ -19,6 +20,8 @@ import {
   PROMETHEUS_USER,
 } from "../model/prometheus";
 import { DOCKER_HOST_NAME } from "../model/scrape-targets";
+import { ContainerLimits, PROCESS_LIMITS, RELOAD_MEMORY_MIB, goMemLimit } from "../model/container-limits";
+import { PROMETHEUS_LIVENESS, supervisedEntrypoint } from "../model/supervisor";
 
 /** Arguments of {@link Prometheus}. */
 export interface PrometheusArgs {
@@ -43,6 +46,8 @@ export interface PrometheusArgs {
    * Observatory), mounted read-only at PROMETHEUS_TARGETS_DIR. Omitted: only itself and Grafana.
    */
   readonly targets?: { readonly dir: string };
+  /** Memory and process limits of the server (its Go runtime gets GOMEMLIMIT at 90% of the memory). */
+  readonly limits: ContainerLimits;
 }
 
 /** Prometheus server with a remote-write receiver, plus the one-shot container that reloads its config. */
@@ -71,7 +76,10 @@ export class Prometheus extends pulumi.ComponentResource {
       {
         name: dockerName(args.stack, "prometheus"),
         image: image.imageId,
+        // A hung server is killed and the container restarted (model/supervisor.ts).
+        entrypoints: supervisedEntrypoint(PROMETHEUS_LIVENESS, ["/bin/prometheus"]),
         command: [...args.flags],
+        envs: [`GOMEMLIMIT=${goMemLimit(args.limits.memoryMiB)}`],
         user: PROMETHEUS_USER,
         restart: "unless-stopped",
         securityOpts: SECURITY_OPTS,
@@ -107,7 +115,7 @@ export class Prometheus extends pulumi.ComponentResource {
         // On SIGTERM Prometheus finishes a running head compaction, then syncs and closes the WAL
         // and blocks; a SIGKILL before that (the provider's default grace is 0) costs a WAL replay
         // and leaves half-written blocks behind. Docker stops waiting as soon as it has exited.
-        destroyGraceSeconds: 120,
+        ...hardened({ limits: args.limits, stopGraceSeconds: 120 }),
       },
       {
         parent: this,
@@ -134,7 +142,10 @@ export class Prometheus extends pulumi.ComponentResource {
         networksAdvanced: [{ name: args.network }],
         // The image declares VOLUME /prometheus: without a mount there every run of the trigger
         // would leave an anonymous volume behind.
-        tmpfs: { [PROMETHEUS_DATA_DIR]: "size=1m,noexec,nosuid" },
+        ...hardened({
+          limits: { memoryMiB: RELOAD_MEMORY_MIB, processes: PROCESS_LIMITS.prometheusReload },
+          tmpfs: { [PROMETHEUS_DATA_DIR]: "size=1m,noexec,nosuid" },
+        }),
         mustRun: false,
         restart: "no",
         attach: true,

@@ -13,6 +13,7 @@ import {
   parseImageRef,
   unpinnedImageReason,
 } from "../model/images";
+import { MEMORY_LIMIT_RANGE, PROCESS_LIMITS, parseMemoryMiB } from "../model/container-limits";
 import { RESERVED_SCRIPT_ENV, runtimeEnvReason } from "../model/k6";
 import { webhookUrlProblem } from "../model/alertmanager";
 import { checkScrapeTargets } from "../model/scrape-targets";
@@ -448,6 +449,27 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   const scrape = checkScrapeTargets(targetsParsed);
   for (const p of scrape.problems) bad("scrapeTargets", targetsRaw, p);
 
+  const memory = (
+    key: "prometheusMemoryLimit" | "grafanaMemoryLimit" | "k6MemoryLimit",
+    service: "prometheus" | "grafana" | "k6",
+  ) => {
+    const given = str(key);
+    const parsed = parseMemoryMiB(given);
+    const { min, max } = MEMORY_LIMIT_RANGE[service];
+    const range = `from ${min} MiB to ${max / (1024 * 1024)} TiB, e.g. ${CONFIG_DEFAULTS[key]} (the default)`;
+    if ("reason" in parsed) {
+      bad(key, given, `${parsed.reason}, ${range}`);
+    } else if (parsed.mib < min || parsed.mib > max) {
+      bad(key, given, `a memory limit ${range}; this is ${parsed.mib} MiB`);
+    }
+    return { memoryMiB: "mib" in parsed ? parsed.mib : 0, processes: PROCESS_LIMITS[service] };
+  };
+  const limits = {
+    prometheus: memory("prometheusMemoryLimit", "prometheus"),
+    grafana: memory("grafanaMemoryLimit", "grafana"),
+    k6: memory("k6MemoryLimit", "k6"),
+  };
+
   if (problems.length > 0) {
     throw new ConfigError(problems, ctx.subject);
   }
@@ -469,5 +491,6 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     images,
     k6: k6Enabled ? { scriptInK6Dir, scriptHostPath, targetUrl, env, pushInterval } : undefined,
     scrapeTargets: scrape.targets,
+    limits,
   };
 }

@@ -1,3 +1,4 @@
+import { ContainerLimits, LimitedService } from "../model/container-limits";
 import { ImageSpec } from "../model/images";
 import { ScrapeTarget } from "../model/scrape-targets";
 import { TrendMode } from "../model/trend-mode";
@@ -32,6 +33,9 @@ export const CONFIG_DEFAULTS = {
   k6Env: {} as Record<string, string>,
   k6PushInterval: "1s",
   scrapeTargets: [] as readonly ScrapeTarget[],
+  prometheusMemoryLimit: "2g",
+  grafanaMemoryLimit: "1g",
+  k6MemoryLimit: "2g",
 } as const;
 
 /** A config key of this project. */
@@ -94,6 +98,8 @@ export interface ObservatoryConfig {
   };
   /** The user's services Prometheus scrapes (none by default). */
   readonly scrapeTargets: readonly ScrapeTarget[];
+  /** Memory and process limits per service (components/container-defaults.ts hardened()). */
+  readonly limits: Readonly<Record<LimitedService, ContainerLimits>>;
 }
 
 /** Reads one raw config value as a string (objects as JSON), undefined when unset. */

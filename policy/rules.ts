@@ -11,6 +11,10 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 // Shared with the program, so stack config validation and the policies apply the same rules.
 import { unpinnedImageReason } from "../model/images";
 import { RETAIN_LABEL } from "../model/labels";
+import { validateCapabilitiesDropped } from "./rules/container-caps-dropped";
+import { validateContainerLimits } from "./rules/container-limits";
+import { validateLogRotation } from "./rules/container-log-rotation";
+import { validateReadOnlyRootfs } from "./rules/container-readonly-rootfs";
 import { validateContainerUnprivileged } from "./rules/container-unprivileged";
 import { validateImagePinned } from "./rules/image-pinned";
 import { validatePortBindLoopback } from "./rules/port-loopback";
@@ -19,6 +23,10 @@ import { validateVolumeRetained } from "./rules/volume-retained";
 export { RETAIN_LABEL, unpinnedImageReason };
 export { CONTAINER_TYPE, PortBindConfig, REMOTE_IMAGE_TYPE, VOLUME_TYPE } from "./rules/resources";
 export { hasNoNewPrivileges, validateContainerUnprivileged } from "./rules/container-unprivileged";
+export { dropsAllCapabilities, validateCapabilitiesDropped } from "./rules/container-caps-dropped";
+export { validateContainerLimits } from "./rules/container-limits";
+export { validateLogRotation } from "./rules/container-log-rotation";
+export { validateReadOnlyRootfs } from "./rules/container-readonly-rootfs";
 export { validateImagePinned } from "./rules/image-pinned";
 export { isLoopbackAddress, validatePortBindLoopback } from "./rules/port-loopback";
 export { validateVolumeRetained } from "./rules/volume-retained";
@@ -59,5 +67,30 @@ export const policies: ResourceValidationPolicy[] = [
     description: "Containers never run privileged and always set no-new-privileges.",
     enforcementLevel: "mandatory",
     validateResource: validateContainerUnprivileged,
+  },
+  {
+    name: "k6obs-container-caps-dropped",
+    description: 'Containers drop every Linux capability (capabilities.drops: ["ALL"]).',
+    enforcementLevel: "mandatory",
+    validateResource: validateCapabilitiesDropped,
+  },
+  {
+    name: "k6obs-container-limits",
+    description: "Containers have a hard memory limit without extra swap and a process cap (nproc ulimit).",
+    enforcementLevel: "mandatory",
+    validateResource: validateContainerLimits,
+  },
+  {
+    name: "k6obs-container-readonly-rootfs",
+    description:
+      "Containers run on a read-only root filesystem, unless they take provider uploads (Docker refuses docker cp into a read-only rootfs).",
+    enforcementLevel: "mandatory",
+    validateResource: validateReadOnlyRootfs,
+  },
+  {
+    name: "k6obs-container-log-rotation",
+    description: "json-file logs are rotated (logOpts max-size, max-file).",
+    enforcementLevel: "mandatory",
+    validateResource: validateLogRotation,
   },
 ];

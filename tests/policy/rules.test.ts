@@ -12,7 +12,6 @@ import { ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
-import type { ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import { AnalyzerClient } from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import * as analyzer from "@pulumi/pulumi/proto/analyzer_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
@@ -30,50 +29,9 @@ import {
   validateVolumeRetained,
 } from "../../policy/rules";
 import { REPO_ROOT, runProgram, type ProgramRun } from "../harness/program";
+import { resourceArgs, violations } from "./validate";
 
 const POLICY_DIR = path.join(REPO_ROOT, "policy");
-
-interface ResourceSpec {
-  type: string;
-  props: Record<string, unknown>;
-  name?: string;
-  protect?: boolean;
-  config?: object;
-}
-
-/** ResourceValidationArgs as @pulumi/policy builds them for a resource's inputs. */
-function resourceArgs(spec: ResourceSpec): ResourceValidationArgs {
-  const name = spec.name ?? "res";
-  return {
-    type: spec.type,
-    props: spec.props,
-    urn: `urn:pulumi:dev::k6-observatory::${spec.type}::${name}`,
-    name,
-    opts: {
-      protect: spec.protect ?? false,
-      ignoreChanges: [],
-      aliases: [],
-      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-      additionalSecretOutputs: [],
-    },
-    stackTags: new Map<string, string>(),
-    isType: () => false,
-    asType: () => undefined,
-    getConfig: <T extends object>() => (spec.config ?? {}) as T,
-    notApplicable: (reason?: string): never => {
-      throw new Error(`not applicable: ${reason ?? ""}`);
-    },
-  };
-}
-
-/** Runs one validation and returns the messages it reported. */
-async function violations(validate: ResourceValidation, spec: ResourceSpec): Promise<string[]> {
-  const reported: string[] = [];
-  await validate(resourceArgs(spec), (message) => {
-    reported.push(message);
-  });
-  return reported;
-}
 
 const retainedLabels = [
   { label: "k6obs.stack", value: "dev" },
@@ -89,6 +47,13 @@ const goodContainer = {
   securityOpts: ["no-new-privileges:true"],
   privileged: false,
   user: "472",
+  capabilities: { drops: ["ALL"] },
+  readOnly: true,
+  memory: 1024,
+  memorySwap: 1024,
+  ulimits: [{ name: "nproc", soft: 1024, hard: 1024 }],
+  logDriver: "json-file",
+  logOpts: { "max-size": "10m", "max-file": "3" },
   mounts: [
     { type: "volume", source: "k6obs-dev-grafana-data", target: "/var/lib/grafana" },
     {
@@ -452,6 +417,10 @@ describe("policy pack", () => {
       ["k6obs-image-pinned", "mandatory"],
       ["k6obs-port-loopback", "mandatory"],
       ["k6obs-container-unprivileged", "mandatory"],
+      ["k6obs-container-caps-dropped", "mandatory"],
+      ["k6obs-container-limits", "mandatory"],
+      ["k6obs-container-readonly-rootfs", "mandatory"],
+      ["k6obs-container-log-rotation", "mandatory"],
     ]);
   });
 
@@ -515,7 +484,7 @@ describe("policy pack", () => {
       }));
     }
 
-    it("reports its four policies as mandatory", async () => {
+    it("reports its policies as mandatory", async () => {
       const { Empty } = await import("google-protobuf/google/protobuf/empty_pb");
       const info = await call<InstanceType<typeof Empty>, analyzer.AnalyzerInfo>(
         client!.getAnalyzerInfo.bind(client),
@@ -537,6 +506,11 @@ describe("policy pack", () => {
         privileged: true,
       });
       expect(bad.map((d) => d.policy).sort()).toEqual([
+        "k6obs-container-caps-dropped",
+        "k6obs-container-limits",
+        "k6obs-container-limits",
+        "k6obs-container-log-rotation",
+        "k6obs-container-readonly-rootfs",
         "k6obs-container-unprivileged",
         "k6obs-container-unprivileged",
         "k6obs-container-unprivileged",

@@ -1,0 +1,45 @@
+/** Calling one policy rule the way @pulumi/policy calls it, without an engine. */
+import type { ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
+
+/** A resource as a rule sees it. */
+export interface ResourceSpec {
+  type: string;
+  props: Record<string, unknown>;
+  name?: string;
+  protect?: boolean;
+  config?: object;
+}
+
+/** ResourceValidationArgs as @pulumi/policy builds them for a resource's inputs. */
+export function resourceArgs(spec: ResourceSpec): ResourceValidationArgs {
+  const name = spec.name ?? "res";
+  return {
+    type: spec.type,
+    props: spec.props,
+    urn: `urn:pulumi:dev::k6-observatory::${spec.type}::${name}`,
+    name,
+    opts: {
+      protect: spec.protect ?? false,
+      ignoreChanges: [],
+      aliases: [],
+      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+      additionalSecretOutputs: [],
+    },
+    stackTags: new Map<string, string>(),
+    isType: () => false,
+    asType: () => undefined,
+    getConfig: <T extends object>() => (spec.config ?? {}) as T,
+    notApplicable: (reason?: string): never => {
+      throw new Error(`not applicable: ${reason ?? ""}`);
+    },
+  };
+}
+
+/** Runs one validation and returns the messages it reported. */
+export async function violations(validate: ResourceValidation, spec: ResourceSpec): Promise<string[]> {
+  const reported: string[] = [];
+  await validate(resourceArgs(spec), (message) => {
+    reported.push(message);
+  });
+  return reported;
+}
