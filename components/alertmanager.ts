@@ -3,12 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   PublishedPort,
   SECURITY_OPTS,
+  UPLOADS_NEED_WRITABLE_ROOTFS,
   goDuration,
+  hardened,
   hostUrl,
   pinnedImage,
   portBlock,
   stackLabels,
 } from "./container-defaults";
+import { ALERTMANAGER_LIMITS } from "../model/container-limits";
 import { PKG, dockerName } from "../model/naming";
 import {
   ALERTMANAGER_ALIAS,
@@ -96,7 +99,11 @@ export class Alertmanager extends pulumi.ComponentResource {
         wait: true,
         waitTimeout: 120,
         // On SIGTERM Alertmanager writes its silences and notification log snapshot to the volume.
-        destroyGraceSeconds: 30,
+        ...hardened({
+          limits: ALERTMANAGER_LIMITS,
+          stopGraceSeconds: 30,
+          writableRootfsReason: UPLOADS_NEED_WRITABLE_ROOTFS,
+        }),
       },
       {
         parent: this,

@@ -40,6 +40,9 @@ export const PROCESS_LIMITS: Readonly<Record<LimitedService | "prometheusReload"
   prometheusReload: 64,
 };
 
+/** Alertmanager's limits: a few MiB of silences and notification log, one receiver, tens of threads. */
+export const ALERTMANAGER_LIMITS: ContainerLimits = { memoryMiB: 256, processes: 1024 };
+
 /** Memory of the one-shot reload trigger (busybox wget), in MiB. */
 export const RELOAD_MEMORY_MIB = 32;
 

@@ -115,6 +115,7 @@ describe("the program's containers carry the hardened defaults", () => {
     const run = await runProgram({}, "dev");
     const containers = run.resources.filter((r) => r.type === CONTAINER_TYPE);
     expect(containers.map((c) => c.name).sort()).toEqual([
+      "k6obs-alertmanager-container",
       "k6obs-grafana-container",
       "k6obs-k6-container",
       "k6obs-prometheus-container",
@@ -123,7 +124,7 @@ describe("the program's containers carry the hardened defaults", () => {
     for (const c of containers) {
       const i = c.inputs;
       expect({ c: c.name, caps: i.capabilities }).toEqual({ c: c.name, caps: { drops: ["ALL"] } });
-      expect({ c: c.name, ro: i.readOnly }).toEqual({ c: c.name, ro: c.name !== "k6obs-grafana-container" });
+      expect({ c: c.name, ro: i.readOnly }).toEqual({ c: c.name, ro: i.uploads === undefined });
       expect({ c: c.name, swap: i.memorySwap }).toEqual({ c: c.name, swap: i.memory });
       expect(Number(i.memory)).toBeGreaterThan(0);
       expect(i.logOpts).toEqual({ "max-size": "10m", "max-file": "3" });
@@ -136,6 +137,8 @@ describe("the program's containers carry the hardened defaults", () => {
     expect(byName("k6obs-grafana-container").stopTimeout).toBe(30);
     expect(byName("k6obs-grafana-container").memory).toBe(1024);
     expect(byName("k6obs-k6-container").memory).toBe(2048);
+    expect(byName("k6obs-alertmanager-container").stopTimeout).toBe(30);
+    expect(byName("k6obs-alertmanager-container").memory).toBe(256);
   });
 
   it("memory limit keys reach the containers and Prometheus' GOMEMLIMIT follows", async () => {
