@@ -12,11 +12,15 @@ import {
 import { PKG, dockerName } from "../model/naming";
 import {
   PROMETHEUS_ALIAS,
+  PROMETHEUS_AUTH_USER,
   PROMETHEUS_CONFIG_DIR,
   PROMETHEUS_DATA_DIR,
   PROMETHEUS_INTERNAL_PORT,
+  PROMETHEUS_PASSWORD_FILE,
   PROMETHEUS_TARGETS_DIR,
   PROMETHEUS_USER,
+  PROMETHEUS_WEB_CONFIG_FILE,
+  authenticatedWgetUrl,
 } from "../model/prometheus";
 import { DOCKER_HOST_NAME } from "../model/scrape-targets";
 
@@ -43,6 +47,22 @@ export interface PrometheusArgs {
    * Observatory), mounted read-only at PROMETHEUS_TARGETS_DIR. Omitted: only itself and Grafana.
    */
   readonly targets?: { readonly dir: string };
+  /** Basic auth of every endpoint; see {@link PrometheusAuth}. */
+  readonly auth: PrometheusAuth;
+}
+
+/**
+ * The stack's Prometheus login. The password file is uploaded whether or not auth is required
+ * (the committed config's self-scrape reads it); `webConfig` is what turns auth on.
+ */
+export interface PrometheusAuth {
+  /** The password in clear; stays a secret Output. */
+  readonly password: pulumi.Input<string>;
+  /**
+   * The web config (prometheusWebConfig() of the bcrypt hash), uploaded to
+   * PROMETHEUS_WEB_CONFIG_FILE; the flags must then carry `--web.config.file`. Omitted: no auth.
+   */
+  readonly webConfig?: pulumi.Input<string>;
 }
 
 /** Prometheus server with a remote-write receiver, plus the one-shot container that reloads its config. */
@@ -57,6 +77,8 @@ export class Prometheus extends pulumi.ComponentResource {
   public readonly imageRef: string;
   /** API/UI URL on the host. */
   public readonly url: string;
+  /** Whether every endpoint requires basic auth (user PROMETHEUS_AUTH_USER). */
+  public readonly authRequired: boolean;
 
   constructor(name: string, args: PrometheusArgs, opts?: pulumi.ComponentResourceOptions) {
     super(`${PKG}:Prometheus`, name, {}, opts);
@@ -65,6 +87,22 @@ export class Prometheus extends pulumi.ComponentResource {
     this.remoteWriteUrl = `${internalUrl}/api/v1/write`;
     this.imageRef = args.image;
     this.url = hostUrl(args.port);
+    const webConfig = args.auth.webConfig;
+    this.authRequired = webConfig !== undefined;
+    if (this.authRequired !== args.flags.some((f) => f.startsWith("--web.config.file="))) {
+      throw new Error(
+        `Prometheus ${name}: auth.webConfig and the --web.config.file flag must come together (prometheusFlags({ webConfigFile }))`,
+      );
+    }
+    // Secret uploads: `docker inspect` shows neither, and additionalSecretOutputs keeps them out of
+    // previews. A changed password changes them, which replaces the container (data kept).
+    const uploads = [
+      { file: PROMETHEUS_PASSWORD_FILE, content: pulumi.secret(args.auth.password) },
+      ...(webConfig !== undefined
+        ? [{ file: PROMETHEUS_WEB_CONFIG_FILE, content: pulumi.secret(webConfig) }]
+        : []),
+    ];
+    const readyUrl = `localhost:${PROMETHEUS_INTERNAL_PORT}`;
 
     this.container = new docker.Container(
       `${name}-container`,
@@ -88,15 +126,12 @@ export class Prometheus extends pulumi.ComponentResource {
         // the container, and adding such a target later should only rewrite the targets file.
         ...(args.targets ? { hosts: [{ host: DOCKER_HOST_NAME, ip: "host-gateway" }] } : {}),
         ports: [portBlock(args.port)],
+        uploads,
         healthcheck: {
-          tests: [
-            "CMD",
-            "wget",
-            "-q",
-            "-O",
-            "/dev/null",
-            `http://localhost:${PROMETHEUS_INTERNAL_PORT}/-/ready`,
-          ],
+          tests: this.authRequired
+            ? // The shell reads the password from the uploaded file, so it is not in the config.
+              ["CMD-SHELL", `wget -q -O /dev/null ${authenticatedWgetUrl(readyUrl, "/-/ready")} || exit 1`]
+            : ["CMD", "wget", "-q", "-O", "/dev/null", `http://${readyUrl}/-/ready`],
           interval: goDuration(10),
           timeout: goDuration(5),
           retries: 6,
@@ -111,6 +146,7 @@ export class Prometheus extends pulumi.ComponentResource {
       },
       {
         parent: this,
+        additionalSecretOutputs: ["uploads"],
         // Fixed name and host port: the old container must go before its replacement starts.
         deleteBeforeReplace: true,
         // The provider stores a changed healthcheck without applying it to the running container.
@@ -123,8 +159,18 @@ export class Prometheus extends pulumi.ComponentResource {
       {
         name: dockerName(args.stack, "prometheus-reload"),
         image: image.imageId,
-        entrypoints: ["wget"],
-        command: ["-q", "-O", "-", "--post-data=", `${internalUrl}/-/reload`],
+        ...(this.authRequired
+          ? {
+              entrypoints: ["/bin/sh", "-c"],
+              command: [
+                `exec wget -q -O - --post-data= ${authenticatedWgetUrl(`${PROMETHEUS_ALIAS}:${PROMETHEUS_INTERNAL_PORT}`, "/-/reload")}`,
+              ],
+              uploads: [{ file: PROMETHEUS_PASSWORD_FILE, content: pulumi.secret(args.auth.password) }],
+            }
+          : {
+              entrypoints: ["wget"],
+              command: ["-q", "-O", "-", "--post-data=", `${internalUrl}/-/reload`],
+            }),
         // The hash is the whole point: any config or rule edit changes it, which replaces (and so
         // re-runs) this one-shot container while the server keeps running with its data.
         envs: [`K6OBS_CONFIG_SHA256=${args.configHash}`],
@@ -140,9 +186,19 @@ export class Prometheus extends pulumi.ComponentResource {
         attach: true,
         logs: true,
       },
-      { parent: this, dependsOn: [this.container], deleteBeforeReplace: true },
+      {
+        parent: this,
+        dependsOn: [this.container],
+        deleteBeforeReplace: true,
+        additionalSecretOutputs: ["uploads"],
+      },
     );
 
-    this.registerOutputs({ container: this.container.name, reload: this.reload.name });
+    this.registerOutputs({
+      container: this.container.name,
+      reload: this.reload.name,
+      authRequired: this.authRequired,
+      authUser: PROMETHEUS_AUTH_USER,
+    });
   }
 }
