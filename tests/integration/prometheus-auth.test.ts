@@ -4,12 +4,13 @@
 // bcrypt hash): every endpoint a stranger could abuse answers 401 without the stack's
 // credentials, and the clients the stack runs get in with them. The container wiring (uploads,
 // healthcheck, reload trigger) is proven on a real engine in tests/e2e/exposure.test.ts.
+import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { PROMETHEUS_AUTH_USER, PROMETHEUS_SELF_JOB } from "../../model/prometheus";
 import { SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
 import { PrometheusServer, basicAuthHeader, sleep, startPrometheus } from "../harness/prometheus";
 import { Target, startTarget } from "../harness/target";
-import { TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
+import { REPO_DIR, TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
 
 let tools: Tools;
 let prom: PrometheusServer;
@@ -149,4 +150,41 @@ describe("k6 remote write (the repo's emitter)", () => {
     },
     60_000,
   );
+});
+
+describe("npm run k6:compare against it (the one ops tool that queries Prometheus)", () => {
+  const gate = (env: Record<string, string>) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const inherited: NodeJS.ProcessEnv = { ...process.env };
+      for (const k of ["PROMETHEUS_URL", "PROMETHEUS_USER", "PROMETHEUS_PASSWORD"]) delete inherited[k];
+      execFile(
+        path.join(REPO_DIR, "node_modules/.bin/tsx"),
+        ["ops/k6-compare/cli.ts", "--baseline", "no-such-run", "--candidate", "no-such-run-either"],
+        { cwd: REPO_DIR, env: { ...inherited, PROMETHEUS_URL: prom.url, ...env } },
+        (err, stdout, stderr) =>
+          resolve({
+            code: err ? ((err as { code?: number }).code ?? null) : 0,
+            output: `${stdout}${stderr}`,
+          }),
+      );
+    });
+
+  test("without credentials it cannot judge (exit 3) and says which variables to set", async () => {
+    const r = await gate({});
+    expect(r.code).toBe(3);
+    expect(r.output).toContain(
+      "answered 401 Unauthorized: it requires basic auth; set PROMETHEUS_USER and PROMETHEUS_PASSWORD",
+    );
+  }, 60_000);
+
+  test("with PROMETHEUS_USER/PROMETHEUS_PASSWORD it gets through and queries (unknown testid: exit 2)", async () => {
+    const r = await gate({
+      PROMETHEUS_USER: PROMETHEUS_AUTH_USER,
+      PROMETHEUS_PASSWORD: prom.auth?.password ?? "",
+    });
+    expect({ code: r.code, output: r.output }).toEqual({
+      code: 2,
+      output: expect.stringContaining("unknown testid"),
+    });
+  }, 60_000);
 });
