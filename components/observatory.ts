@@ -92,6 +92,8 @@ export class Observatory extends pulumi.ComponentResource {
   public readonly prometheusUrl: string;
   /** Remote-write URL on the host's published port, for k6 runners outside the stack network. */
   public readonly prometheusRemoteWriteUrl: string;
+  /** Host address Prometheus is published on; loopback means no runner on another host reaches it. */
+  public readonly prometheusBindAddress: string;
   /** Whether Prometheus requires basic auth (prometheusAuth, or an exposed prometheusBindAddress). */
   public readonly prometheusAuthRequired: boolean;
   /** Basic-auth user of Prometheus. */
@@ -149,6 +151,7 @@ export class Observatory extends pulumi.ComponentResource {
     );
     this.prometheusPassword = prometheusPassword.result;
     this.prometheusUser = PROMETHEUS_AUTH_USER;
+    this.prometheusBindAddress = cfg.prometheusBindAddress;
     this.prometheusAuthRequired = cfg.prometheusAuth;
 
     this.prometheus = new Prometheus(
