@@ -16,6 +16,7 @@ import {
   PROMETHEUS_CONFIG_DIR,
   PROMETHEUS_DATA_DIR,
   PROMETHEUS_INTERNAL_PORT,
+  PROMETHEUS_OWNER,
   PROMETHEUS_PASSWORD_FILE,
   PROMETHEUS_TARGETS_DIR,
   PROMETHEUS_USER,
@@ -96,11 +97,17 @@ export class Prometheus extends pulumi.ComponentResource {
     }
     // Secret uploads: `docker inspect` shows neither, and additionalSecretOutputs keeps them out of
     // previews. A changed password changes them, which replaces the container (data kept).
+    // Readable by Prometheus' user only.
+    const secretFile = (file: string, content: pulumi.Input<string>) => ({
+      file,
+      content: pulumi.secret(content),
+      owner: String(PROMETHEUS_OWNER.uid),
+      group: String(PROMETHEUS_OWNER.gid),
+      permissions: "0400",
+    });
     const uploads = [
-      { file: PROMETHEUS_PASSWORD_FILE, content: pulumi.secret(args.auth.password) },
-      ...(webConfig !== undefined
-        ? [{ file: PROMETHEUS_WEB_CONFIG_FILE, content: pulumi.secret(webConfig) }]
-        : []),
+      secretFile(PROMETHEUS_PASSWORD_FILE, args.auth.password),
+      ...(webConfig !== undefined ? [secretFile(PROMETHEUS_WEB_CONFIG_FILE, webConfig)] : []),
     ];
     const readyUrl = `localhost:${PROMETHEUS_INTERNAL_PORT}`;
 
@@ -165,7 +172,7 @@ export class Prometheus extends pulumi.ComponentResource {
               command: [
                 `exec wget -q -O - --post-data= ${authenticatedWgetUrl(`${PROMETHEUS_ALIAS}:${PROMETHEUS_INTERNAL_PORT}`, "/-/reload")}`,
               ],
-              uploads: [{ file: PROMETHEUS_PASSWORD_FILE, content: pulumi.secret(args.auth.password) }],
+              uploads: [secretFile(PROMETHEUS_PASSWORD_FILE, args.auth.password)],
             }
           : {
               entrypoints: ["wget"],

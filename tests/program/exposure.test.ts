@@ -40,6 +40,8 @@ const healthOf = (c: DeclaredResource) => (c.inputs.healthcheck as { tests: stri
 const visible = (c: DeclaredResource) =>
   JSON.stringify(Object.entries(c.inputs).filter(([k]) => k !== "uploads"));
 
+/** Upload ownership and mode: readable by Prometheus' user (nobody) only. */
+const PRIVATE_TO_NOBODY = { owner: "65534", group: "65534", permissions: "0400" };
 const EXPOSED = { prometheusBindAddress: "0.0.0.0", allowNonLoopbackPrometheusBind: "true" };
 
 describe("exposing Grafana", () => {
@@ -117,6 +119,7 @@ describe("exposing Prometheus", () => {
       });
       expect(prometheus.secretInputs).toEqual(["uploads"]);
       expect(prometheus.opts.additionalSecretOutputs).toEqual(["uploads"]);
+      for (const u of uploadsOf(prometheus)) expect(u).toMatchObject(PRIVATE_TO_NOBODY);
       const generator = run.one("RandomPassword", "prometheus-password");
       expect(generator.opts.additionalSecretOutputs).toEqual(
         expect.arrayContaining(["result", "bcryptHash"]),
@@ -144,7 +147,7 @@ describe("exposing Prometheus", () => {
         `--post-data= "http://${PROMETHEUS_AUTH_USER}:$(cat ${PROMETHEUS_PASSWORD_FILE})@prometheus:9090/-/reload"`,
       );
       expect(uploadsOf(reload)).toEqual([
-        { file: PROMETHEUS_PASSWORD_FILE, content: PROMETHEUS_PASSWORD_MOCK },
+        { file: PROMETHEUS_PASSWORD_FILE, content: PROMETHEUS_PASSWORD_MOCK, ...PRIVATE_TO_NOBODY },
       ]);
       expect(reload.secretInputs).toEqual(["uploads"]);
       expect(reload.opts.additionalSecretOutputs).toEqual(["uploads"]);
@@ -164,6 +167,8 @@ describe("exposing Prometheus", () => {
       expect(uploadsOf(grafana)).toContainEqual({
         file: GRAFANA_PROMETHEUS_PASSWORD_FILE,
         content: PROMETHEUS_PASSWORD_MOCK,
+        owner: "472",
+        permissions: "0400",
       });
       expect(grafana.secretInputs).toEqual(["uploads"]);
     });
