@@ -104,12 +104,7 @@ export class Grafana extends pulumi.ComponentResource {
         ports: [portBlock({ ...args.port, internal: GRAFANA_INTERNAL_PORT })],
         uploads: [
           { file: GRAFANA_ADMIN_PASSWORD_FILE, content: pulumi.secret(args.adminPassword) },
-          ...(args.files ?? []).map((f) => ({
-            file: f.file,
-            content: pulumi.secret(f.content),
-            owner: GRAFANA_USER,
-            permissions: "0400",
-          })),
+          ...(args.files ?? []).map((f) => ({ file: f.file, content: pulumi.secret(f.content) })),
         ],
         healthcheck: {
           tests: [

@@ -16,7 +16,6 @@ import {
   PROMETHEUS_CONFIG_DIR,
   PROMETHEUS_DATA_DIR,
   PROMETHEUS_INTERNAL_PORT,
-  PROMETHEUS_OWNER,
   PROMETHEUS_PASSWORD_FILE,
   PROMETHEUS_TARGETS_DIR,
   PROMETHEUS_USER,
@@ -97,13 +96,12 @@ export class Prometheus extends pulumi.ComponentResource {
     }
     // Secret uploads: `docker inspect` shows neither, and additionalSecretOutputs keeps them out of
     // previews. A changed password changes them, which replaces the container (data kept).
-    // Readable by Prometheus' user only.
+    // The provider's (5.2.0) upload schema has no owner or group (a real `up` with them failed:
+    // "Invalid or unknown key" at uploads): files are written with the default mode, readable by
+    // Prometheus' user, the only user in the container.
     const secretFile = (file: string, content: pulumi.Input<string>) => ({
       file,
       content: pulumi.secret(content),
-      owner: String(PROMETHEUS_OWNER.uid),
-      group: String(PROMETHEUS_OWNER.gid),
-      permissions: "0400",
     });
     const uploads = [
       secretFile(PROMETHEUS_PASSWORD_FILE, args.auth.password),

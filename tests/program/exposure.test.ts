@@ -40,8 +40,6 @@ const healthOf = (c: DeclaredResource) => (c.inputs.healthcheck as { tests: stri
 const visible = (c: DeclaredResource) =>
   JSON.stringify(Object.entries(c.inputs).filter(([k]) => k !== "uploads"));
 
-/** Upload ownership and mode: readable by Prometheus' user (nobody) only. */
-const PRIVATE_TO_NOBODY = { owner: "65534", group: "65534", permissions: "0400" };
 const EXPOSED = { prometheusBindAddress: "0.0.0.0", allowNonLoopbackPrometheusBind: "true" };
 
 describe("exposing Grafana", () => {
@@ -119,7 +117,6 @@ describe("exposing Prometheus", () => {
       });
       expect(prometheus.secretInputs).toEqual(["uploads"]);
       expect(prometheus.opts.additionalSecretOutputs).toEqual(["uploads"]);
-      for (const u of uploadsOf(prometheus)) expect(u).toMatchObject(PRIVATE_TO_NOBODY);
       const generator = run.one("RandomPassword", "prometheus-password");
       expect(generator.opts.additionalSecretOutputs).toEqual(
         expect.arrayContaining(["result", "bcryptHash"]),
@@ -147,7 +144,7 @@ describe("exposing Prometheus", () => {
         `--post-data= "http://${PROMETHEUS_AUTH_USER}:$(cat ${PROMETHEUS_PASSWORD_FILE})@prometheus:9090/-/reload"`,
       );
       expect(uploadsOf(reload)).toEqual([
-        { file: PROMETHEUS_PASSWORD_FILE, content: PROMETHEUS_PASSWORD_MOCK, ...PRIVATE_TO_NOBODY },
+        { file: PROMETHEUS_PASSWORD_FILE, content: PROMETHEUS_PASSWORD_MOCK },
       ]);
       expect(reload.secretInputs).toEqual(["uploads"]);
       expect(reload.opts.additionalSecretOutputs).toEqual(["uploads"]);
@@ -167,8 +164,6 @@ describe("exposing Prometheus", () => {
       expect(uploadsOf(grafana)).toContainEqual({
         file: GRAFANA_PROMETHEUS_PASSWORD_FILE,
         content: PROMETHEUS_PASSWORD_MOCK,
-        owner: "472",
-        permissions: "0400",
       });
       expect(grafana.secretInputs).toEqual(["uploads"]);
     });

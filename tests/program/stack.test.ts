@@ -249,12 +249,7 @@ describe("the dev stack with default config", () => {
     const grafana = run.one("Container", "grafana-container");
     expect(grafana.inputs.uploads).toEqual([
       { file: envOf(grafana).GF_SECURITY_ADMIN_PASSWORD__FILE, content: "generated-password-0123456789" },
-      {
-        file: GRAFANA_PROMETHEUS_PASSWORD_FILE,
-        content: PROMETHEUS_PASSWORD_MOCK,
-        owner: "472",
-        permissions: "0400",
-      },
+      { file: GRAFANA_PROMETHEUS_PASSWORD_FILE, content: PROMETHEUS_PASSWORD_MOCK },
     ]);
     expect(grafana.secretInputs).toEqual(["uploads"]);
     expect(grafana.opts.additionalSecretOutputs).toEqual(["uploads"]);
