@@ -17,6 +17,12 @@ export const grafanaUrl = stack.grafanaUrl;
 export const prometheusUrl = stack.prometheusUrl;
 /** Alertmanager API/UI on the host: the stack's firing alerts and silences. */
 export const alertmanagerUrl = stack.alertmanager.url;
+/** Whether Prometheus requires basic auth (prometheusAuth, or an exposed prometheusBindAddress). */
+export const prometheusAuth = pulumi.output(stack.prometheusAuthRequired);
+/** Prometheus basic-auth user (Grafana, k6, the ops tools and remote runners send it). */
+export const prometheusUser = stack.prometheusUser;
+/** Prometheus basic-auth password: `npm run pulumi -- stack output prometheusPassword --show-secrets`. */
+export const prometheusPassword = stack.prometheusPassword;
 /** Grafana admin login. */
 export const grafanaAdminUser = stack.adminUser;
 /** Grafana admin password: `npm run pulumi -- stack output grafanaAdminPassword --show-secrets`. */

@@ -51,6 +51,8 @@ export interface GrafanaArgs {
   readonly port: PublishedPort;
   /** URL users open Grafana at (GF_SERVER_ROOT_URL). */
   readonly rootUrl: string;
+  /** Secret files uploaded into the container (e.g. a datasource password read with `$__file{}`). */
+  readonly files?: readonly { readonly file: string; readonly content: pulumi.Input<string> }[];
   /** Containers Grafana's datasource needs up first. */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Memory and process limits. */
@@ -106,7 +108,10 @@ export class Grafana extends pulumi.ComponentResource {
         ],
         networksAdvanced: [{ name: args.network, aliases: [GRAFANA_ALIAS] }],
         ports: [portBlock({ ...args.port, internal: GRAFANA_INTERNAL_PORT })],
-        uploads: [{ file: GRAFANA_ADMIN_PASSWORD_FILE, content: pulumi.secret(args.adminPassword) }],
+        uploads: [
+          { file: GRAFANA_ADMIN_PASSWORD_FILE, content: pulumi.secret(args.adminPassword) },
+          ...(args.files ?? []).map((f) => ({ file: f.file, content: pulumi.secret(f.content) })),
+        ],
         healthcheck: {
           tests: [
             "CMD-SHELL",

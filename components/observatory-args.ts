@@ -18,8 +18,14 @@ export interface ObservatoryArgs {
   readonly provisioningDir?: string;
   /** Host address the ports are published on (default 127.0.0.1). */
   readonly bindAddress?: string;
-  /** Explicit consent to publish on a non-loopback address. */
+  /** Explicit consent to publish Grafana on a non-loopback address. */
   readonly allowNonLoopbackBind?: boolean;
+  /** Host address Prometheus' port is published on (default 127.0.0.1); never follows bindAddress. */
+  readonly prometheusBindAddress?: string;
+  /** Explicit consent to publish Prometheus on a non-loopback address (basic auth is then required). */
+  readonly allowNonLoopbackPrometheusBind?: boolean;
+  /** Require basic auth on Prometheus also on loopback (always on when exposed). */
+  readonly prometheusAuth?: boolean;
   /** Grafana's host port (default 3000). */
   readonly grafanaPort?: number;
   /** Prometheus' host port (default 9090). */
@@ -92,6 +98,9 @@ export function provisioningDirOf(args: ObservatoryArgs): string {
 const ARG_LABELS: Record<ConfigKey, string> = {
   bindAddress: "bindAddress",
   allowNonLoopbackBind: "allowNonLoopbackBind",
+  prometheusBindAddress: "prometheusBindAddress",
+  allowNonLoopbackPrometheusBind: "allowNonLoopbackPrometheusBind",
+  prometheusAuth: "prometheusAuth",
   grafanaRootUrl: "grafanaRootUrl",
   grafanaPort: "grafanaPort",
   prometheusPort: "prometheusPort",
@@ -131,6 +140,9 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
   const raw: Partial<Record<ConfigKey, string>> = {
     bindAddress: args.bindAddress,
     allowNonLoopbackBind: args.allowNonLoopbackBind?.toString(),
+    prometheusBindAddress: args.prometheusBindAddress,
+    allowNonLoopbackPrometheusBind: args.allowNonLoopbackPrometheusBind?.toString(),
+    prometheusAuth: args.prometheusAuth?.toString(),
     grafanaRootUrl: args.grafanaRootUrl,
     grafanaPort: args.grafanaPort?.toString(),
     prometheusPort: args.prometheusPort?.toString(),
@@ -179,6 +191,9 @@ export function observatoryArgsFromConfig(
     bindAddress: config.bindAddress,
     // The config already checked the bind address against its own consent key.
     allowNonLoopbackBind: true,
+    prometheusBindAddress: config.prometheusBindAddress,
+    allowNonLoopbackPrometheusBind: true,
+    prometheusAuth: config.prometheusAuth,
     grafanaPort: config.grafanaPort,
     prometheusPort: config.prometheusPort,
     alertmanagerPort: config.alertmanagerPort,

@@ -150,6 +150,27 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     bad("bindAddress", bindAddress, `${LOOPBACK_ALLOWED} unless ${label("allowNonLoopbackBind")} is true`);
   }
 
+  // Prometheus has its own address and consent: exposing Grafana must never expose Prometheus,
+  // whose remote-write receiver and lifecycle API (/-/quit) are enabled.
+  const prometheusBindAddress = str("prometheusBindAddress");
+  const allowNonLoopbackPrometheusBind = bool("allowNonLoopbackPrometheusBind");
+  if (!net.isIP(prometheusBindAddress)) {
+    bad(
+      "prometheusBindAddress",
+      prometheusBindAddress,
+      "an IPv4 or IPv6 address, e.g. 127.0.0.1 (default), ::1 or 0.0.0.0",
+    );
+  } else if (!isLoopbackIp(prometheusBindAddress) && !allowNonLoopbackPrometheusBind) {
+    bad(
+      "prometheusBindAddress",
+      prometheusBindAddress,
+      `${LOOPBACK_ALLOWED} unless ${label("allowNonLoopbackPrometheusBind")} is true (basic auth is then required)`,
+    );
+  }
+  // An exposed Prometheus always requires basic auth; prometheusAuth only adds it on loopback.
+  const prometheusAuth =
+    bool("prometheusAuth") || (net.isIP(prometheusBindAddress) !== 0 && !isLoopbackIp(prometheusBindAddress));
+
   const grafanaPort = port("grafanaPort");
   const prometheusPort = port("prometheusPort");
   if (grafanaPort === prometheusPort) {
@@ -476,6 +497,8 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   return {
     stack: ctx.stack,
     bindAddress,
+    prometheusBindAddress,
+    prometheusAuth,
     grafanaPort,
     grafanaRootUrl,
     prometheusPort,

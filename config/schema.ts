@@ -10,6 +10,9 @@ export const CONFIG_NAMESPACE = "k6-observatory";
 export const CONFIG_DEFAULTS = {
   bindAddress: "127.0.0.1",
   allowNonLoopbackBind: false,
+  prometheusBindAddress: "127.0.0.1",
+  allowNonLoopbackPrometheusBind: false,
+  prometheusAuth: false,
   grafanaRootUrl: "",
   grafanaPort: 3000,
   prometheusPort: 9090,
@@ -45,8 +48,15 @@ export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
 export interface ObservatoryConfig {
   /** Pulumi stack name; scopes every Docker name. */
   readonly stack: string;
-  /** Host address published ports bind to. */
+  /** Host address Grafana's published port binds to. */
   readonly bindAddress: string;
+  /** Host address Prometheus' published port binds to (its own setting: exposing Grafana never exposes it). */
+  readonly prometheusBindAddress: string;
+  /**
+   * Whether Prometheus requires basic auth (`--web.config.file`): prometheusAuth, and always when
+   * prometheusBindAddress is not loopback.
+   */
+  readonly prometheusAuth: boolean;
   /** Host port of Grafana. */
   readonly grafanaPort: number;
   /** URL users open Grafana at (GF_SERVER_ROOT_URL), without a trailing slash. */

@@ -22,6 +22,52 @@ export const PROMETHEUS_USER = "65534:65534";
 /** Owner of Prometheus' data files, as restore must leave them. */
 export const PROMETHEUS_OWNER = { uid: 65534, gid: 65534 } as const;
 
+/**
+ * The login every client of Prometheus sends (basic auth): Grafana's datasource, k6, the
+ * healthcheck, the reload trigger, the self-scrape and the ops tools. One user, one generated
+ * password (the stack output prometheusPassword).
+ */
+export const PROMETHEUS_AUTH_USER = "k6obs";
+/**
+ * Container directory of the uploaded auth files. Not under PROMETHEUS_CONFIG_DIR: that is a
+ * read-only bind mount of the committed provisioning/prometheus, where no secret may live.
+ */
+export const PROMETHEUS_AUTH_DIR = "/etc/prometheus-auth";
+/** The exporter-toolkit web config (`--web.config.file`), holding the bcrypt hash. */
+export const PROMETHEUS_WEB_CONFIG_FILE = `${PROMETHEUS_AUTH_DIR}/web.yml`;
+/** The password in clear, for the clients inside the Prometheus containers (self-scrape, healthcheck, reload). */
+export const PROMETHEUS_PASSWORD_FILE = `${PROMETHEUS_AUTH_DIR}/password`;
+/**
+ * Where Grafana finds the Prometheus password (uploaded); the provisioned datasource reads it with
+ * `$__file{...}` (provisioning/grafana/provisioning/datasources/prometheus.yaml repeats this literal;
+ * a test keeps them equal).
+ */
+export const GRAFANA_PROMETHEUS_PASSWORD_FILE = "/run/secrets/k6obs-prometheus-password";
+
+/**
+ * The web config document Prometheus reads with `--web.config.file` (Prometheus' exporter-toolkit
+ * format): every endpoint, including /-/ready, /-/reload, /-/quit, /api/v1/write and /metrics,
+ * then answers 401 without one of these users. Values are bcrypt hashes. Prometheus re-reads the
+ * file on every request (measured on v3.15.1: an edited user list applied without a restart).
+ */
+export function prometheusWebConfig(users: Readonly<Record<string, string>>): string {
+  for (const [user, hash] of Object.entries(users)) {
+    if (!/^\$2[aby]?\$\d{2}\$[./A-Za-z0-9]{53}$/.test(hash)) {
+      throw new Error(`prometheusWebConfig: the hash of user ${user} is not a bcrypt hash ($2a$/$2b$/$2y$)`);
+    }
+  }
+  return YAML.stringify({ basic_auth_users: users });
+}
+
+/**
+ * A busybox `wget` URL with the stack's credentials read from PROMETHEUS_PASSWORD_FILE at run time,
+ * for a `sh -c` command: the password never appears in the container's config (`docker inspect`).
+ * The generated password is letters and digits only, so it needs no URL escaping.
+ */
+export function authenticatedWgetUrl(hostPort: string, urlPath: string): string {
+  return `"http://${PROMETHEUS_AUTH_USER}:$(cat ${PROMETHEUS_PASSWORD_FILE})@${hostPort}${urlPath}"`;
+}
+
 /** Network alias of Prometheus on the stack network; k6 and Grafana reach it by this name. */
 export const PROMETHEUS_ALIAS = "prometheus";
 /** Job name of Prometheus' self-scrape; the self-health dashboard selects it. */
@@ -50,6 +96,8 @@ export interface PrometheusFlagsArgs {
   readonly dataDir?: string;
   /** `--web.listen-address` (`:9090` by default). */
   readonly listenAddress?: string;
+  /** `--web.config.file`: basic auth on every endpoint; omitted: no auth (loopback only). */
+  readonly webConfigFile?: string;
 }
 
 /** Parses `v3.15.1` / `3.15.1` into `[3, 15, 1]`; undefined for anything else (e.g. a digest-only ref). */
@@ -77,7 +125,10 @@ export function prometheusFlags(args: PrometheusFlagsArgs): string[] {
     "--web.enable-remote-write-receiver",
     // POST /-/reload, used by the reload trigger so that config edits never replace the container.
     "--web.enable-lifecycle",
+    // No --web.enable-admin-api: /api/v1/admin/* answers "admin APIs disabled" (and 401 first
+    // when the web config requires auth).
   ];
+  if (args.webConfigFile !== undefined) flags.push(`--web.config.file=${args.webConfigFile}`);
   if (args.trendMode === "nativeHistogram" && nativeHistogramsNeedFeatureFlag(args.version)) {
     flags.push("--enable-feature=native-histograms");
   }
@@ -98,6 +149,8 @@ export interface PrometheusConfigArgs {
   readonly targetsDir?: string;
   /** Global scrape interval (default 15s; the integration tests scrape faster). */
   readonly scrapeInterval?: string;
+  /** File holding the password of the self-scrape's basic auth, as Prometheus sees it. */
+  readonly passwordFile?: string;
 }
 
 /** The Prometheus configuration document (rendered to provisioning/prometheus/prometheus.yml). */
@@ -106,6 +159,13 @@ export function prometheusConfig(args: PrometheusConfigArgs = {}): Record<string
     {
       job_name: "prometheus",
       static_configs: [{ targets: [args.selfTarget ?? `localhost:${PROMETHEUS_INTERNAL_PORT}`] }],
+      // Always sent (the file is uploaded on every stack; Prometheus without a web config ignores
+      // it): one committed config serves stacks with and without auth, and turning auth on needs
+      // no config reload.
+      basic_auth: {
+        username: PROMETHEUS_AUTH_USER,
+        password_file: args.passwordFile ?? PROMETHEUS_PASSWORD_FILE,
+      },
     },
   ];
   const grafanaTarget =

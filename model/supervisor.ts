@@ -9,7 +9,7 @@
  * stopping the script only waits for the server's own exit status: no probe can kill it mid-shutdown.
  */
 import { GRAFANA_INTERNAL_PORT } from "./grafana";
-import { PROMETHEUS_INTERNAL_PORT } from "./prometheus";
+import { PROMETHEUS_INTERNAL_PORT, authenticatedWgetUrl } from "./prometheus";
 
 /** Inputs of {@link supervisorScript}. */
 export interface SupervisorArgs {
@@ -113,7 +113,9 @@ export function supervisedEntrypoint(args: SupervisorArgs, server: readonly stri
  */
 export const PROMETHEUS_LIVENESS: SupervisorArgs = {
   name: "prometheus",
-  probe: `timeout 5 wget -q -O /dev/null http://127.0.0.1:${PROMETHEUS_INTERNAL_PORT}/-/healthy`,
+  // Always with the stack's credentials (the password file is uploaded on every stack): with auth
+  // on, an unauthenticated probe gets 401 and would kill a healthy server; without it they are ignored.
+  probe: `timeout 5 wget -q -O /dev/null ${authenticatedWgetUrl(`127.0.0.1:${PROMETHEUS_INTERNAL_PORT}`, "/-/healthy")}`,
   intervalSeconds: 10,
   failures: 3,
   startSeconds: 60,

@@ -37,7 +37,8 @@ Compares two k6 runs stored in Prometheus and fails when the candidate regressed
   --candidate TESTID|latest    The run to judge; latest = the run that started last
 ${limitHelp}
   --prometheus URL             Prometheus base URL (default: PROMETHEUS_URL, else the stack output
-                               prometheusUrl)
+                               prometheusUrl). Basic auth: PROMETHEUS_USER and PROMETHEUS_PASSWORD,
+                               else the stack outputs prometheusUser and prometheusPassword
   --stack NAME                 Stack whose outputs to read (default: K6OBS_STACK, else dev)
   --json                       Print the comparison as JSON instead of the table
   -h, --help                   Show this help
@@ -75,14 +76,16 @@ async function compare(argv: readonly string[]): Promise<number> {
   }
   const stack = stackName(values.stack);
   const target = resolvePrometheus(values.prometheus, process.env, stack, () => {
+    // --show-secrets: an authenticated Prometheus needs the stack's prometheusPassword.
     const outputs = readStackOutputs({
       repoRoot: REPO_ROOT,
       stack,
+      showSecrets: true,
       advice: "pass --prometheus URL or set PROMETHEUS_URL",
     });
     return {
       ...pickStrings(outputs, ["prometheusUrl"], "pass --prometheus URL or set PROMETHEUS_URL"),
-      ...presentStrings(outputs, ["trendMode"]),
+      ...presentStrings(outputs, ["trendMode", "prometheusUser", "prometheusPassword"]),
     };
   });
   const client = new PrometheusClient(target);

@@ -25,12 +25,34 @@ export interface PrometheusTarget {
   readonly source: string;
   /** The stack's trendMode output, when the stack outputs were read. */
   readonly trendModeHint?: TrendMode;
+  /** Basic auth for a Prometheus that requires it (stack setting prometheusAuth / an exposed bind). */
+  readonly auth?: { readonly user: string; readonly password: string; readonly source: string };
 }
 
 /** What the stack outputs give the gate. */
 export interface StackPrometheus {
   readonly prometheusUrl: string;
   readonly trendMode?: string;
+  /** Basic-auth user (stack output prometheusUser). */
+  readonly prometheusUser?: string;
+  /** Basic-auth password (stack output prometheusPassword, read with --show-secrets). */
+  readonly prometheusPassword?: string;
+}
+
+/**
+ * Credentials from PROMETHEUS_USER and PROMETHEUS_PASSWORD (both or neither; never a flag, which
+ * `ps` would show).
+ */
+function envAuth(env: Readonly<Record<string, string | undefined>>): PrometheusTarget["auth"] {
+  const user = env.PROMETHEUS_USER || undefined;
+  const password = env.PROMETHEUS_PASSWORD || undefined;
+  if (user === undefined && password === undefined) return undefined;
+  if (user === undefined || password === undefined) {
+    throw new UsageError(
+      `PROMETHEUS_USER and PROMETHEUS_PASSWORD go together; only ${user === undefined ? "PROMETHEUS_PASSWORD" : "PROMETHEUS_USER"} is set`,
+    );
+  }
+  return { user, password, source: "PROMETHEUS_USER/PROMETHEUS_PASSWORD" };
 }
 
 /**
@@ -50,8 +72,12 @@ export function resolvePrometheus(
 ): PrometheusTarget {
   const fromEnv =
     env.PROMETHEUS_URL !== undefined && env.PROMETHEUS_URL !== "" ? env.PROMETHEUS_URL : undefined;
-  if (flag !== undefined) return { url: checkUrl(flag, "--prometheus"), source: "--prometheus" };
-  if (fromEnv !== undefined) return { url: checkUrl(fromEnv, "PROMETHEUS_URL"), source: "PROMETHEUS_URL" };
+  const given = envAuth(env);
+  const withAuth = given !== undefined ? { auth: given } : {};
+  if (flag !== undefined) return { url: checkUrl(flag, "--prometheus"), source: "--prometheus", ...withAuth };
+  if (fromEnv !== undefined) {
+    return { url: checkUrl(fromEnv, "PROMETHEUS_URL"), source: "PROMETHEUS_URL", ...withAuth };
+  }
   let outputs: StackPrometheus;
   try {
     outputs = readStack();
@@ -63,10 +89,20 @@ export function resolvePrometheus(
   const source = `stack output prometheusUrl of stack ${stack}`;
   const hint =
     outputs.trendMode !== undefined && isTrendMode(outputs.trendMode) ? outputs.trendMode : undefined;
+  const stackAuth =
+    outputs.prometheusUser !== undefined && outputs.prometheusPassword !== undefined
+      ? {
+          user: outputs.prometheusUser,
+          password: outputs.prometheusPassword,
+          source: `stack outputs prometheusUser/prometheusPassword of stack ${stack}`,
+        }
+      : undefined;
+  const auth = given ?? stackAuth;
   return {
     url: checkUrl(outputs.prometheusUrl, source),
     source,
     ...(hint !== undefined ? { trendModeHint: hint } : {}),
+    ...(auth !== undefined ? { auth } : {}),
   };
 }
 
@@ -110,7 +146,13 @@ export class PrometheusClient {
     const where = `Prometheus at ${this.target.url} (from ${this.target.source})`;
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const auth = this.target.auth;
+      res = await fetch(url, {
+        signal: AbortSignal.timeout(this.timeoutMs),
+        headers: auth
+          ? { Authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}` }
+          : {},
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const reason = cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
@@ -124,6 +166,14 @@ export class PrometheusClient {
       body = JSON.parse(text) as ApiAnswer;
     } catch {
       body = undefined;
+    }
+    if (res.status === 401) {
+      throw new UnavailableError(
+        `${where} answered 401 Unauthorized: it requires basic auth; ` +
+          (this.target.auth
+            ? `the credentials from ${this.target.auth.source} were refused`
+            : "set PROMETHEUS_USER and PROMETHEUS_PASSWORD (the stack outputs prometheusUser and prometheusPassword)"),
+      );
     }
     if (!res.ok || body?.status !== "success") {
       throw new UnavailableError(

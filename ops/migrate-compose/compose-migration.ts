@@ -179,6 +179,8 @@ function effectiveValue(key: ConfigKey, cfg: ObservatoryConfig): string {
       return String(cfg.prometheusPort);
     case "bindAddress":
       return cfg.bindAddress;
+    case "prometheusBindAddress":
+      return cfg.prometheusBindAddress;
     case "prometheusRetentionTime":
       return cfg.prometheusRetentionTime;
     case "prometheusRetentionSize":
@@ -269,33 +271,34 @@ export function composeToConfig(
   adopt(prometheus, "/prometheus", "prometheusVolumeName");
   adopt(grafana, "/var/lib/grafana", "grafanaVolumeName");
 
-  const ips = new Set<string>();
+  // Each service keeps its own address: this stack binds Grafana (bindAddress) and Prometheus
+  // (prometheusBindAddress) separately, each behind its own consent.
   const port = (
     svc: [string, ComposeService] | undefined,
     containerPort: number,
     key: "grafanaPort" | "prometheusPort",
+    bind: { key: "bindAddress" | "prometheusBindAddress"; consent: string; then: string },
   ) => {
     if (!svc) return;
     const p = publishedPort(svc[1], containerPort);
     if (!p) return;
     set(key, p.port, `services.${svc[0]}.ports ${p.from}`);
-    ips.add(p.ip ?? "0.0.0.0");
+    const ip = p.ip ?? "0.0.0.0";
+    if (ip === "0.0.0.0" || ip === "::") {
+      notes.push(
+        `services.${svc[0]} publishes ports on every interface. This stack binds 127.0.0.1 by default; ` +
+          `to keep exposing it set ${CONFIG_NAMESPACE}:${bind.key} 0.0.0.0 and ${bind.consent} true${bind.then}.`,
+      );
+    } else {
+      set(bind.key, ip, `services.${svc[0]} ports host address`);
+    }
   };
-  port(grafana, 3000, "grafanaPort");
-  port(prometheus, 9090, "prometheusPort");
-  if (ips.size > 1)
-    notes.push(
-      `The services publish on different addresses (${[...ips].join(", ")}); one bindAddress applies to both.`,
-    );
-  const ip = [...ips][0];
-  if (ip === "0.0.0.0" || ip === "::") {
-    notes.push(
-      "The compose file publishes ports on every interface. This stack binds 127.0.0.1 by default; " +
-        `to keep exposing them set ${CONFIG_NAMESPACE}:bindAddress 0.0.0.0 and allowNonLoopbackBind true.`,
-    );
-  } else if (ip !== undefined) {
-    set("bindAddress", ip, "ports host address");
-  }
+  port(grafana, 3000, "grafanaPort", { key: "bindAddress", consent: "allowNonLoopbackBind", then: "" });
+  port(prometheus, 9090, "prometheusPort", {
+    key: "prometheusBindAddress",
+    consent: "allowNonLoopbackPrometheusBind",
+    then: " (Prometheus then requires basic auth; its clients need the stack outputs prometheusUser and prometheusPassword)",
+  });
 
   if (prometheus) {
     for (const arg of argsOf(prometheus[1])) {

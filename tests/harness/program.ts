@@ -40,6 +40,11 @@ export interface ProgramRun {
   one(typeSuffix: string, nameSuffix: string): DeclaredResource;
 }
 
+/** What the mocked RandomPassword of Prometheus' basic auth generates. */
+export const PROMETHEUS_PASSWORD_MOCK = "prometheusPasswordMock0123456789";
+/** What every mocked RandomPassword gives as `bcryptHash`: a well-formed bcrypt hash (cost 10). */
+export const BCRYPT_HASH_MOCK = "$2a$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy";
+
 /** Hex SHA-256, for realistic fake image IDs. */
 function sha256(text: string): string {
   return crypto.createHash("sha256").update(text).digest("hex");
@@ -94,7 +99,13 @@ export async function runProgram(
               state.result = "r4nd0m";
               break;
             case "random:index/randomPassword:RandomPassword":
-              state.result = pulumi.secret("generated-password-0123456789");
+              // Each generated password its own value, so a test can tell which one leaked where.
+              state.result = pulumi.secret(
+                args.name.endsWith("prometheus-password")
+                  ? PROMETHEUS_PASSWORD_MOCK
+                  : "generated-password-0123456789",
+              );
+              state.bcryptHash = pulumi.secret(BCRYPT_HASH_MOCK);
               break;
           }
           return { id: `${args.name}-id`, state };

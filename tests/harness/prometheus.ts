@@ -1,10 +1,18 @@
 import { ChildProcess, spawn } from "node:child_process";
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { PROMETHEUS_IMAGE } from "../../model/images";
-import { PROMETHEUS_SELF_JOB, prometheusFlags, renderPrometheusConfig } from "../../model/prometheus";
+import { hashSync } from "bcryptjs";
+import {
+  PROMETHEUS_AUTH_USER,
+  PROMETHEUS_SELF_JOB,
+  prometheusFlags,
+  prometheusWebConfig,
+  renderPrometheusConfig,
+} from "../../model/prometheus";
 import { ScrapeTarget, TARGETS_FILE, renderTargetGroups } from "../../model/scrape-targets";
 import { TrendMode } from "../../model/trend-mode";
 import { stackDefault } from "./stack-defaults";
@@ -38,6 +46,22 @@ export interface PrometheusOptions {
   readonly grafanaTarget?: string;
   /** `host:port` of an Alertmanager to send alerts to and scrape (default none). */
   readonly alertmanagerTarget?: string;
+  /**
+   * Require basic auth as a stack with prometheusAuth does: the project's web config (bcrypt hash
+   * of a random password) and `--web.config.file`. The server's own requests then authenticate.
+   */
+  readonly auth?: boolean;
+}
+
+/** Basic-auth credentials of a {@link PrometheusServer}. */
+export interface BasicAuth {
+  readonly user: string;
+  readonly password: string;
+}
+
+/** The `Authorization` header value of basic auth. */
+export function basicAuthHeader(auth: BasicAuth): string {
+  return `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString("base64")}`;
 }
 
 /** A JSON answer of Prometheus' HTTP API. */
@@ -80,6 +104,8 @@ export class PrometheusServer {
     public readonly dataDir: string,
     public readonly flags: readonly string[],
     private readonly child: ChildProcess,
+    /** The credentials every client must send, when started with `auth`. */
+    public readonly auth?: BasicAuth,
   ) {
     child.stdout?.on("data", (d: Buffer) => (this.logs += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (this.logs += d.toString()));
@@ -91,6 +117,11 @@ export class PrometheusServer {
     return `${this.url}/api/v1/write`;
   }
 
+  /** Headers of the server's own requests: basic auth when it requires it. */
+  get headers(): Record<string, string> {
+    return this.auth ? { Authorization: basicAuthHeader(this.auth) } : {};
+  }
+
   static async start(options: PrometheusOptions): Promise<PrometheusServer> {
     const workDir = options.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-prom-"));
     const port = options.port ?? (await freePort());
@@ -99,6 +130,20 @@ export class PrometheusServer {
     const targetsDir = path.join(workDir, "targets");
     fs.mkdirSync(targetsDir, { recursive: true });
     writeTargetsFile(targetsDir, options.scrapeTargets ?? []);
+    // The self-scrape always sends the stack's basic auth from this file, as in the container.
+    const password = crypto.randomBytes(24).toString("base64url").replace(/[-_]/g, "x");
+    const passwordFile = path.join(workDir, "password");
+    fs.writeFileSync(passwordFile, password, { mode: 0o600 });
+    const webConfigFile = path.join(workDir, "web.yml");
+    if (options.auth) {
+      fs.writeFileSync(
+        webConfigFile,
+        prometheusWebConfig({ [PROMETHEUS_AUTH_USER]: hashSync(password, 10) }),
+        {
+          mode: 0o600,
+        },
+      );
+    }
     // Only host-specific values are mapped: the self-scrape target, Grafana and Alertmanager (none
     // unless given), the rules' and targets' paths.
     fs.writeFileSync(
@@ -110,6 +155,7 @@ export class PrometheusServer {
         rulesDir: options.rulesDir ?? RULES_DIR,
         targetsDir,
         scrapeInterval: options.scrapeInterval,
+        passwordFile,
       }),
     );
     let flags = prometheusFlags({
@@ -120,13 +166,22 @@ export class PrometheusServer {
       configFile,
       dataDir,
       listenAddress: `127.0.0.1:${port}`,
+      webConfigFile: options.auth ? webConfigFile : undefined,
     });
     if (options.editFlags) {
       flags = options.editFlags(flags);
     }
     flags = [...flags, ...(options.extraFlags ?? [])];
     const child = spawn(options.tools.prometheus, flags, { stdio: ["ignore", "pipe", "pipe"] });
-    const server = new PrometheusServer(`http://127.0.0.1:${port}`, port, workDir, dataDir, flags, child);
+    const server = new PrometheusServer(
+      `http://127.0.0.1:${port}`,
+      port,
+      workDir,
+      dataDir,
+      flags,
+      child,
+      options.auth ? { user: PROMETHEUS_AUTH_USER, password } : undefined,
+    );
     await server.waitReady(60_000);
     return server;
   }
@@ -149,7 +204,7 @@ export class PrometheusServer {
         throw new Error(`Prometheus exited with ${exitCode} before it was ready:\n${this.logs.slice(-3000)}`);
       }
       try {
-        const res = await fetch(`${this.url}/-/ready`);
+        const res = await fetch(`${this.url}/-/ready`, { headers: this.headers });
         if (res.status === 200) {
           return;
         }
@@ -179,7 +234,9 @@ export class PrometheusServer {
 
   /** GET an API path and return the parsed body; throws unless status is success. */
   async api<T>(apiPath: string, params: Record<string, string>): Promise<ApiResponse<T>> {
-    const res = await fetch(`${this.url}${apiPath}?${new URLSearchParams(params).toString()}`);
+    const res = await fetch(`${this.url}${apiPath}?${new URLSearchParams(params).toString()}`, {
+      headers: this.headers,
+    });
     const json = (await res.json()) as ApiResponse<T>;
     if (json.status !== "success") {
       throw new Error(`${apiPath} ${JSON.stringify(params)} failed: ${json.error ?? res.status}`);

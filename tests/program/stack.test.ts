@@ -2,7 +2,14 @@
 // volumes, services, secrets, per-stack options), sharing one program run per config.
 import * as fs from "fs";
 import * as path from "path";
-import { DeclaredResource, ProgramRun, programRoot, runProgram } from "../harness/program";
+import { GRAFANA_PROMETHEUS_PASSWORD_FILE } from "../../model/prometheus";
+import {
+  DeclaredResource,
+  PROMETHEUS_PASSWORD_MOCK,
+  ProgramRun,
+  programRoot,
+  runProgram,
+} from "../harness/program";
 
 /** Where runProgram runs the program (a scratch checkout of this repo). */
 const REPO_ROOT = programRoot();
@@ -69,6 +76,7 @@ describe("the dev stack with default config", () => {
         "k6obs:stack:Observatory k6obs",
         "k6obs:stack:Prometheus k6obs-prometheus",
         "random:index/randomPassword:RandomPassword k6obs-grafana-admin-password",
+        "random:index/randomPassword:RandomPassword k6obs-prometheus-password",
         "random:index/randomString:RandomString k6obs-k6-run-id",
       ].sort(),
     );
@@ -241,10 +249,11 @@ describe("the dev stack with default config", () => {
     const grafana = run.one("Container", "grafana-container");
     expect(grafana.inputs.uploads).toEqual([
       { file: envOf(grafana).GF_SECURITY_ADMIN_PASSWORD__FILE, content: "generated-password-0123456789" },
+      { file: GRAFANA_PROMETHEUS_PASSWORD_FILE, content: PROMETHEUS_PASSWORD_MOCK },
     ]);
     expect(grafana.secretInputs).toEqual(["uploads"]);
     expect(grafana.opts.additionalSecretOutputs).toEqual(["uploads"]);
-    expect(run.secretOutputs).toEqual(["grafanaAdminPassword"]);
+    expect([...run.secretOutputs].sort()).toEqual(["grafanaAdminPassword", "prometheusPassword"]);
   });
 
   test("no container's env or argv holds the admin password, and no env is hidden from previews", () => {
@@ -370,12 +379,15 @@ describe("per-stack options", () => {
 
   test("a given admin password is used instead of a generated one, and stays secret", async () => {
     const run = await runProgram({ grafanaAdminPassword: "correct-horse-battery" });
-    expect(run.resources.some((r) => r.type.includes("RandomPassword"))).toBe(false);
+    expect(run.resources.some((r) => r.name.endsWith("grafana-admin-password"))).toBe(false);
     expect(run.outputs.grafanaAdminPassword).toBe("correct-horse-battery");
-    expect(run.secretOutputs).toEqual(["grafanaAdminPassword"]);
+    expect(run.secretOutputs).toContain("grafanaAdminPassword");
     const grafana = run.one("Container", "grafana-container");
     expect(grafana.secretInputs).toEqual(["uploads"]);
-    expect(grafana.inputs.uploads).toEqual([expect.objectContaining({ content: "correct-horse-battery" })]);
+    expect(grafana.inputs.uploads).toEqual([
+      expect.objectContaining({ content: "correct-horse-battery" }),
+      expect.objectContaining({ content: PROMETHEUS_PASSWORD_MOCK }),
+    ]);
     expect(JSON.stringify(grafana.inputs.envs)).not.toContain("correct-horse-battery");
   });
 

@@ -119,7 +119,7 @@ describe("docker-compose migration", () => {
       'grafanaPort from services.grafana.ports 192.168.1.10:80:3000 is not set: the stack would reject it (k6-observatory:grafanaPort = "80" is not allowed: a whole number from 1024 to 65535',
     );
     expect(notes).toContain('Instead grafanaPort stays "3000"');
-    expect(notes).toContain("bindAddress from ports host address is not set");
+    expect(notes).toContain("bindAddress from services.grafana ports host address is not set");
     expect(notes).toContain("unless k6-observatory:allowNonLoopbackBind is true");
     expect(notes).toContain('Instead bindAddress stays "127.0.0.1"');
 
@@ -160,9 +160,14 @@ describe("docker-compose migration", () => {
     );
   });
 
-  test("explains what changes: mixed bind addresses, anonymous access turned off", () => {
-    const notes = composeToConfig(SEED, "monitoring").notes.join("\n");
-    expect(notes).toContain("different addresses");
+  test("explains what changes: each service's address on its own, anonymous access turned off", () => {
+    const m = composeToConfig(SEED, "monitoring");
+    const notes = m.notes.join("\n");
+    // Grafana on 127.0.0.1 is kept; Prometheus on every interface is not exposed without its own consent.
+    expect(m.settings.find((x) => x.key === "prometheusBindAddress")).toBeUndefined();
+    expect(notes).toContain(
+      "services.prometheus publishes ports on every interface. This stack binds 127.0.0.1 by default; to keep exposing it set k6-observatory:prometheusBindAddress 0.0.0.0 and allowNonLoopbackPrometheusBind true (Prometheus then requires basic auth",
+    );
     expect(notes).toContain("Anonymous access was on");
   });
 
