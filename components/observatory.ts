@@ -181,6 +181,11 @@ export class Observatory extends pulumi.ComponentResource {
         targetUrl: k6.targetUrl,
         extraEnv: k6.env,
       });
+      // Delivered through K6Run's secret env file, never a plain env var (k6PlainEnv drops these names).
+      const secretEnv: Record<string, string> = {
+        ...k6.secretEnv,
+        ...(k6.targetUrlSecret ? { TARGET_URL: k6.targetUrl } : {}),
+      };
       this.k6 = new K6Run(
         `${name}-k6`,
         {
@@ -191,6 +196,7 @@ export class Observatory extends pulumi.ComponentResource {
           scriptsHash: hashDirectory(paths.k6),
           resultsVolume: this.volumes.k6Results.name,
           env,
+          secretEnv: Object.keys(secretEnv).length > 0 ? pulumi.secret(secretEnv) : undefined,
           args: (testId, summaryExport) =>
             k6Args({ script: `${K6_SCRIPTS_DIR}/${k6.scriptInK6Dir}`, testId, summaryExport }),
           dependsOn: [this.prometheus.container],

@@ -11,7 +11,7 @@ import {
   parseImageRef,
   unpinnedImageReason,
 } from "../model/images";
-import { RESERVED_SCRIPT_ENV } from "../model/k6";
+import { K6_ENV_NAME, RESERVED_SCRIPT_ENV } from "../model/k6";
 import { checkScrapeTargets } from "../model/scrape-targets";
 import {
   CONFIG_DEFAULTS,
@@ -28,7 +28,28 @@ import { LOOPBACK_ALLOWED, isLoopbackIp, isUnspecifiedIp, urlHost } from "../mod
 const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 const PROMETHEUS_SIZE = /^[1-9]\d*(B|KB|MB|GB|TB|PB|EB)$/;
 const GO_DURATION = /^(\d+)(ms|s|m)$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Variable names that say "credential": they belong in k6SecretEnv, not the plaintext k6Env. */
+const CREDENTIAL_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|CREDENTIAL|PRIVATE_?KEY)/i;
+
+/** Whether a value is a URL carrying credentials (`scheme://user:pass@host`). */
+function urlWithCredentials(value: string): boolean {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
+  try {
+    const u = new URL(value);
+    return u.username !== "" || u.password !== "";
+  } catch {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value);
+  }
+}
+
+/** A URL for messages: the password (or the whole text, if it does not parse) replaced by `***`. */
+function redactUrl(raw: string, url: URL | undefined): string {
+  if (!url) return "(secret)";
+  const copy = new URL(url.href);
+  if (copy.password !== "") copy.password = "***";
+  else if (copy.username !== "") copy.username = "***";
+  return copy.href === url.href ? raw : copy.href;
+}
 
 function pinned(image: PinnedImage): ImageSpec {
   return { ref: imageRef(image), repo: image.repo, tag: image.tag };
@@ -52,6 +73,11 @@ export interface ParseContext {
   readonly isSecret?: (key: ConfigKey) => boolean;
   /** How messages name a key (default `k6-observatory:<key>`; the Observatory component names its args). */
   readonly label?: (key: ConfigKey) => string;
+  /**
+   * How a message tells the user to make a value secret (default: the `pulumi config set --secret`
+   * command); `flags` is `--path ` for object keys.
+   */
+  readonly secretHint?: (key: string, value: string, flags?: string) => string;
   /** What the error is about (default "k6-observatory stack config"). */
   readonly subject?: string;
   /** The provisioning directory (default `<repoRoot>/provisioning`). */
@@ -87,6 +113,49 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     if (/^\d+$/.test(v) && n >= 1024 && n <= 65535) return n;
     bad(key, v, "a whole number from 1024 to 65535 (unprivileged host ports)");
     return CONFIG_DEFAULTS[key];
+  };
+
+  const secretHow =
+    ctx.secretHint ??
+    ((key: string, value: string, flags = "") =>
+      `set it with \`pulumi config set --secret ${flags}'${key}' ${value}\``);
+  /** An object of env variables (k6Env, k6SecretEnv); a secret one's values are never echoed. */
+  const envObject = (
+    key: "k6Env" | "k6SecretEnv",
+    shape: string,
+    secret: boolean,
+  ): Record<string, string> => {
+    const raw = str(key);
+    const shown = secret ? "(secret)" : raw;
+    const out: Record<string, string> = {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      bad(key, shown, shape);
+      return out;
+    }
+    for (const [name, value] of Object.entries(parsed)) {
+      if (
+        !K6_ENV_NAME.test(name) ||
+        name.startsWith("K6_") ||
+        (RESERVED_SCRIPT_ENV as readonly string[]).includes(name)
+      ) {
+        bad(
+          key,
+          shown,
+          `variable names matching [A-Za-z_][A-Za-z0-9_]*, not starting with K6_ and not ${RESERVED_SCRIPT_ENV.join(" or ")} (managed by the stack); got ${JSON.stringify(name)}`,
+        );
+      } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        bad(key, shown, `string values; ${name} is ${secret ? "not a string" : JSON.stringify(value)}`);
+      } else {
+        out[name] = String(value);
+      }
+    }
+    return out;
   };
 
   if (!isDockerName(ctx.stack)) {
@@ -248,44 +317,50 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   } catch {
     url = undefined;
   }
+  const urlHasCredentials = url !== undefined && (url.username !== "" || url.password !== "");
+  // A URL with credentials is always delivered as a secret; messages never echo its password.
+  const targetUrlSecret = urlHasCredentials || ctx.isSecret?.("k6TargetUrl") === true;
+  const shownUrl = targetUrlSecret ? redactUrl(targetUrl, url) : targetUrl;
   if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    bad("k6TargetUrl", targetUrl, "an absolute http:// or https:// URL of the system under test");
+    bad("k6TargetUrl", shownUrl, "an absolute http:// or https:// URL of the system under test");
   } else if (url.hostname === "localhost" || isLoopbackIp(url.hostname.replace(/^\[|\]$/g, ""))) {
     bad(
       "k6TargetUrl",
-      targetUrl,
+      shownUrl,
       "a host reachable from the k6 container; localhost there is the container itself - use host.docker.internal for a service on the Docker host",
     );
   }
-
-  const envRaw = str("k6Env");
-  const env: Record<string, string> = {};
-  let envParsed: unknown;
-  try {
-    envParsed = JSON.parse(envRaw);
-  } catch {
-    envParsed = undefined;
+  if (urlHasCredentials && ctx.isSecret && !ctx.isSecret("k6TargetUrl")) {
+    problems.push(
+      `${label("k6TargetUrl")} = ${JSON.stringify(shownUrl)} (plaintext, with credentials) is not allowed: ` +
+        `credentials in a URL stored in plaintext land unencrypted in the stack file; ${secretHow("k6TargetUrl", "<url>")}`,
+    );
   }
-  if (typeof envParsed !== "object" || envParsed === null || Array.isArray(envParsed)) {
-    bad("k6Env", envRaw, 'an object of string values, e.g. {"VUS": "20", "DURATION": "2m"}');
-  } else {
-    for (const [name, value] of Object.entries(envParsed)) {
-      if (
-        !ENV_NAME.test(name) ||
-        name.startsWith("K6_") ||
-        (RESERVED_SCRIPT_ENV as readonly string[]).includes(name)
-      ) {
-        bad(
-          "k6Env",
-          envRaw,
-          `variable names matching [A-Za-z_][A-Za-z0-9_]*, not starting with K6_ and not ${RESERVED_SCRIPT_ENV.join(" or ")} (managed by the stack); got ${JSON.stringify(name)}`,
-        );
-      } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-        bad("k6Env", envRaw, `string values; ${name} is ${JSON.stringify(value)}`);
-      } else {
-        env[name] = String(value);
-      }
+
+  const env = envObject("k6Env", 'an object of string values, e.g. {"VUS": "20", "DURATION": "2m"}', false);
+  for (const [name, value] of Object.entries(env)) {
+    if (CREDENTIAL_NAME.test(name) || urlWithCredentials(value)) {
+      problems.push(
+        `${label("k6Env")} variable ${name} (plaintext) is not allowed: it looks like a credential; ` +
+          `move it to ${label("k6SecretEnv")}: ${secretHow(`k6SecretEnv.${name}`, "<value>", "--path ")}`,
+      );
     }
+  }
+  const secretEnv = envObject(
+    "k6SecretEnv",
+    `an object of string values, set one at a time: ${secretHow("k6SecretEnv.API_TOKEN", "<value>", "--path ")}`,
+    true,
+  );
+  for (const name of Object.keys(secretEnv).filter((n) => n in env)) {
+    problems.push(
+      `${label("k6SecretEnv")} variable ${name} is not allowed: ${label("k6Env")} sets it too; keep it in one of them`,
+    );
+  }
+  if (Object.keys(secretEnv).length > 0 && ctx.isSecret && !ctx.isSecret("k6SecretEnv")) {
+    problems.push(
+      `${label("k6SecretEnv")} = (plaintext, ${Object.keys(secretEnv).join(", ")}) is not allowed: ` +
+        `store each value encrypted: ${secretHow(`k6SecretEnv.${Object.keys(secretEnv)[0] ?? "NAME"}`, "<value>", "--path ")}`,
+    );
   }
 
   const pushInterval = str("k6PushInterval");
@@ -321,7 +396,9 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafanaAdminUser,
     grafanaAdminPassword: grafanaAdminPassword === "" ? undefined : grafanaAdminPassword,
     images,
-    k6: k6Enabled ? { scriptInK6Dir, scriptHostPath, targetUrl, env, pushInterval } : undefined,
+    k6: k6Enabled
+      ? { scriptInK6Dir, scriptHostPath, targetUrl, targetUrlSecret, env, secretEnv, pushInterval }
+      : undefined,
     scrapeTargets: scrape.targets,
   };
 }
