@@ -180,6 +180,29 @@ describe("secrets on a real engine", () => {
     expect([...(target?.headers.get("x-api-key") ?? [])]).toEqual([TOKEN, NEW_TOKEN]);
   });
 
+  test("fact for read-only root filesystems: Docker refuses an upload there unless the path is on a volume", () => {
+    const s = need();
+    const file = path.join(s.checkout, ".k6obs-upload-probe");
+    fs.writeFileSync(file, "probe\n");
+    const plain = s.docker_(["create", "--read-only", s.images.k6, "version"]);
+    const onVolume = s.docker_([
+      "create",
+      "--read-only",
+      "-v",
+      "k6obs-e2e-probe:/run/secrets",
+      s.images.k6,
+      "version",
+    ]);
+    try {
+      expect(() => s.docker_(["cp", file, `${plain}:/tmp/probe`])).toThrow(/read-only/);
+      expect(() => s.docker_(["cp", file, `${onVolume}:/run/secrets/probe`])).not.toThrow();
+    } finally {
+      s.docker_(["rm", plain, onVolume]);
+      s.docker_(["volume", "rm", "k6obs-e2e-probe"]);
+      fs.rmSync(file);
+    }
+  });
+
   test("Grafana's secret key is the same after destroy + up", async () => {
     const s = need();
     await s.npmOk("destroy", ["--yes"], { label: "dev: npm run destroy -- --yes (secrets)" });
