@@ -71,6 +71,8 @@ export interface ParseContext {
   readonly repoRoot: string;
   /** Whether a key's value is stored encrypted in the stack file; unknown when absent. */
   readonly isSecret?: (key: ConfigKey) => boolean;
+  /** Entries of an object key the stack file holds in plaintext (see plaintextEntriesIn). */
+  readonly plaintextEntries?: (key: ConfigKey) => readonly string[] | undefined;
   /** How messages name a key (default `k6-observatory:<key>`; the Observatory component names its args). */
   readonly label?: (key: ConfigKey) => string;
   /**
@@ -356,10 +358,16 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
       `${label("k6SecretEnv")} variable ${name} is not allowed: ${label("k6Env")} sets it too; keep it in one of them`,
     );
   }
+  const plaintextSecretEnv = (ctx.plaintextEntries?.("k6SecretEnv") ?? []).filter((n) => n in secretEnv);
   if (Object.keys(secretEnv).length > 0 && ctx.isSecret && !ctx.isSecret("k6SecretEnv")) {
     problems.push(
       `${label("k6SecretEnv")} = (plaintext, ${Object.keys(secretEnv).join(", ")}) is not allowed: ` +
         `store each value encrypted: ${secretHow(`k6SecretEnv.${Object.keys(secretEnv)[0] ?? "NAME"}`, "<value>", "--path ")}`,
+    );
+  } else if (plaintextSecretEnv.length > 0) {
+    problems.push(
+      `${label("k6SecretEnv")} entries ${plaintextSecretEnv.join(", ")} (plaintext in the stack file) are not allowed: ` +
+        `${secretHow(`k6SecretEnv.${plaintextSecretEnv[0] ?? "NAME"}`, "<value>", "--path ")}`,
     );
   }
 

@@ -1,4 +1,8 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { ConfigError, ConfigKey, parseConfig } from "../../config";
+import { plaintextEntriesIn } from "../../config/load";
 import { resolveObservatoryArgs } from "../../components/observatory-args";
 import { REPO_ROOT } from "../harness/program";
 
@@ -130,5 +134,33 @@ describe("secret config for k6", () => {
     expect(() => resolveObservatoryArgs({ ...base, k6: { ...base.k6, secretEnv: { K6_X: TOKEN } } })).toThrow(
       /k6\.secretEnv = "\(secret\)" is not allowed/,
     );
+  });
+
+  test("an entry added to k6SecretEnv without --secret is refused, though the engine marks the whole key secret", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-stackfile-"));
+    try {
+      const file = path.join(dir, "Pulumi.dev.yaml");
+      // What `config set --secret --path k6SecretEnv.API_TOKEN` then `config set --path k6SecretEnv.USER_ID` write.
+      fs.writeFileSync(
+        file,
+        'config:\n  k6-observatory:k6SecretEnv:\n    API_TOKEN:\n      secure: v1:abc\n    USER_ID: "42"\n',
+      );
+      const plaintextEntries = plaintextEntriesIn(file);
+      expect(plaintextEntries("k6SecretEnv")).toEqual(["USER_ID"]);
+      expect(plaintextEntries("k6Env")).toBeUndefined();
+      expect(plaintextEntriesIn(path.join(dir, "missing.yaml"))("k6SecretEnv")).toBeUndefined();
+      const values: Values = { k6SecretEnv: JSON.stringify({ API_TOKEN: TOKEN, USER_ID: "42" }) };
+      const run = () =>
+        parseConfig((k) => values[k], {
+          stack: "dev",
+          repoRoot: REPO_ROOT,
+          isSecret: (k) => k === "k6SecretEnv",
+          plaintextEntries,
+        });
+      expect(run).toThrow(/k6SecretEnv entries USER_ID \(plaintext in the stack file\) are not allowed/);
+      expect(run).toThrow(/--secret --path 'k6SecretEnv.USER_ID'/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
