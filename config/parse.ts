@@ -128,7 +128,6 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     secret: boolean,
   ): Record<string, string> => {
     const raw = str(key);
-    const shown = secret ? "(secret)" : raw;
     const out: Record<string, string> = {};
     let parsed: unknown;
     try {
@@ -137,9 +136,14 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
       parsed = undefined;
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      bad(key, shown, shape);
+      bad(key, secret ? "(secret)" : raw, shape);
       return out;
     }
+    // A plaintext object holding something credential-like is not echoed either (refused below).
+    const credentialLike = Object.entries(parsed).some(
+      ([n, v]) => CREDENTIAL_NAME.test(n) || (typeof v === "string" && urlWithCredentials(v)),
+    );
+    const shown = secret ? "(secret)" : credentialLike ? `(${Object.keys(parsed).join(", ")})` : raw;
     for (const [name, value] of Object.entries(parsed)) {
       if (
         !K6_ENV_NAME.test(name) ||

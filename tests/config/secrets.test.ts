@@ -84,6 +84,13 @@ describe("secret config for k6", () => {
     },
   );
 
+  test("other k6Env problems do not echo a credential in it either", () => {
+    const problems = problemsOf({ k6Env: JSON.stringify({ API_TOKEN: TOKEN, "BAD-NAME": "x" }) });
+    expect(problems).toHaveLength(2);
+    expect(problems.join("\n")).not.toContain(TOKEN);
+    expect(problems[0]).toContain('k6-observatory:k6Env = "(API_TOKEN, BAD-NAME)" is not allowed');
+  });
+
   test("a k6Env value that is a URL with credentials is refused without echoing it", () => {
     const problems = problemsOf({ k6Env: JSON.stringify({ UPSTREAM: `https://bob:${TOKEN}@api.example` }) });
     expect(problems).toEqual([expect.stringContaining("k6Env variable UPSTREAM (plaintext) is not allowed")]);
