@@ -103,14 +103,7 @@ export class Grafana extends pulumi.ComponentResource {
         ],
         networksAdvanced: [{ name: args.network, aliases: [GRAFANA_ALIAS] }],
         ports: [portBlock({ ...args.port, internal: GRAFANA_INTERNAL_PORT })],
-        uploads: [
-          {
-            file: GRAFANA_ADMIN_PASSWORD_FILE,
-            content: pulumi.secret(args.adminPassword),
-            owner: GRAFANA_USER,
-            permissions: "0400",
-          },
-        ],
+        uploads: [{ file: GRAFANA_ADMIN_PASSWORD_FILE, content: pulumi.secret(args.adminPassword) }],
         healthcheck: {
           tests: [
             "CMD-SHELL",

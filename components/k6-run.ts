@@ -105,10 +105,10 @@ export class K6Run extends pulumi.ComponentResource {
               uploads: [
                 {
                   file: K6_SECRET_ENV_FILE,
+                  // No owner/permissions: the provider plugin of @pulumi/docker 5.2.0 refuses
+                  // those keys ("Invalid or unknown key", seen on the real engine) though its SDK
+                  // types list them. Root-owned 0644 inside a container that only runs k6.
                   content: secretEnv.apply(k6SecretEnvFile),
-                  owner: K6_USER,
-                  group: K6_USER,
-                  permissions: "0400",
                 },
               ],
             }

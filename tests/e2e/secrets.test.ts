@@ -124,7 +124,7 @@ describe("secrets on a real engine", () => {
     ]);
   });
 
-  test("the secrets reached k6 through the uploaded file: it exists, private to the k6 user", () => {
+  test("the secrets reached k6 through the uploaded file, sourced by the entrypoint", () => {
     const s = need();
     const copied = s.docker_(["cp", `k6obs-dev-k6:${K6_SECRET_ENV_FILE}`, "-"]);
     expect(copied).toContain(`export API_TOKEN='${TOKEN}'`);

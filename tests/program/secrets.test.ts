@@ -36,9 +36,6 @@ describe("secrets reach k6 and Grafana without a plain env var", () => {
       {
         file: K6_SECRET_ENV_FILE,
         content: `export API_TOKEN='${TOKEN}'\nexport TARGET_URL='${URL_WITH_CREDENTIALS}'\n`,
-        owner: "12345",
-        group: "12345",
-        permissions: "0400",
       },
     ]);
     expect(k6.secretInputs).toEqual(["uploads"]);
