@@ -8,10 +8,11 @@ import {
   ImageSpec,
   PinnedImage,
   imageRef,
+  malformedImageReason,
   parseImageRef,
   unpinnedImageReason,
 } from "../model/images";
-import { K6_ENV_NAME, RESERVED_SCRIPT_ENV } from "../model/k6";
+import { K6_ENV_NAME, RESERVED_SCRIPT_ENV, runtimeEnvReason } from "../model/k6";
 import { checkScrapeTargets } from "../model/scrape-targets";
 import {
   CONFIG_DEFAULTS,
@@ -21,13 +22,24 @@ import {
   ObservatoryConfig,
   RawConfig,
 } from "./schema";
-import { dockerName, isDockerName } from "../model/naming";
+import { DOCKER_VOLUME_NAME_MAX, dockerName, isDockerName } from "../model/naming";
 import { TREND_MODES, TrendMode, isTrendMode } from "../model/trend-mode";
-import { LOOPBACK_ALLOWED, isLoopbackIp, isUnspecifiedIp, urlHost } from "../model/net";
+import {
+  LOOPBACK_ALLOWED,
+  isContainerSelfHost,
+  isLoopbackIp,
+  isUnspecifiedIp,
+  redactUrlCredentials,
+  urlHost,
+  urlTextProblem,
+} from "../model/net";
 
 const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
 const PROMETHEUS_SIZE = /^[1-9]\d*(B|KB|MB|GB|TB|PB|EB)$/;
 const GO_DURATION = /^(\d+)(ms|s|m)$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** How the Pulumi CLI (Go's time.Time) rewrites an unquoted YAML date such as 2026-12-01. */
+const GO_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? [+-]\d{4} [A-Z]+$/;
 /** Variable names that say "credential": they belong in k6SecretEnv, not the plaintext k6Env. */
 const CREDENTIAL_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|CREDENTIAL|PRIVATE_?KEY)/i;
 
@@ -42,15 +54,6 @@ function urlWithCredentials(value: string): boolean {
   }
 }
 
-/** A URL for messages: the password (or the whole text, if it does not parse) replaced by `***`. */
-function redactUrl(raw: string, url: URL | undefined): string {
-  if (!url) return "(secret)";
-  const copy = new URL(url.href);
-  if (copy.password !== "") copy.password = "***";
-  else if (copy.username !== "") copy.username = "***";
-  return copy.href === url.href ? raw : copy.href;
-}
-
 function pinned(image: PinnedImage): ImageSpec {
   return { ref: imageRef(image), repo: image.repo, tag: image.tag };
 }
@@ -63,6 +66,35 @@ function goDurationMs(value: string): number | undefined {
   return m[2] === "ms" ? n : m[2] === "s" ? n * 1000 : n * 60_000;
 }
 
+/**
+ * Why the script at `file` (inside `k6Dir` as written) cannot run in the k6 container, which sees
+ * `k6Dir` alone through a bind mount, or undefined. Symlinks are resolved as the host resolves them:
+ * one leading outside `k6Dir` would not even resolve in the container.
+ */
+function scriptFileProblem(k6Dir: string, file: string): string | undefined {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    const dangling = fs.lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+    return `an existing file; ${file} ${dangling ? "is a symlink to nothing" : "does not exist"}`;
+  }
+  const inside = path.relative(fs.realpathSync(k6Dir), real);
+  if (inside === ".." || inside.startsWith(`..${path.sep}`) || path.isAbsolute(inside)) {
+    return `a file inside the k6 scripts directory; ${file} resolves through a symlink to ${real}, which the k6 container cannot see`;
+  }
+  const st = fs.statSync(real);
+  if (st.isFile()) return undefined;
+  const kind = st.isDirectory()
+    ? "directory"
+    : st.isFIFO()
+      ? "named pipe (FIFO)"
+      : st.isSocket()
+        ? "socket"
+        : "device";
+  return `a regular file; ${file} is a ${kind}`;
+}
+
 /** Context the config is validated in. */
 export interface ParseContext {
   /** Pulumi stack name. */
@@ -73,13 +105,13 @@ export interface ParseContext {
   readonly isSecret?: (key: ConfigKey) => boolean;
   /** Entries of an object key the stack file holds in plaintext (see plaintextEntriesIn). */
   readonly plaintextEntries?: (key: ConfigKey) => readonly string[] | undefined;
-  /** How messages name a key (default `k6-observatory:<key>`; the Observatory component names its args). */
-  readonly label?: (key: ConfigKey) => string;
   /**
    * How a message tells the user to make a value secret (default: the `pulumi config set --secret`
    * command); `flags` is `--path ` for object keys.
    */
   readonly secretHint?: (key: string, value: string, flags?: string) => string;
+  /** How messages name a key (default `k6-observatory:<key>`; the Observatory component names its args). */
+  readonly label?: (key: ConfigKey) => string;
   /** What the error is about (default "k6-observatory stack config"). */
   readonly subject?: string;
   /** The provisioning directory (default `<repoRoot>/provisioning`). */
@@ -172,8 +204,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
 
   const bindAddress = str("bindAddress");
   const allowNonLoopbackBind = bool("allowNonLoopbackBind");
-  if (!net.isIP(bindAddress)) {
-    bad("bindAddress", bindAddress, "an IPv4 or IPv6 address, e.g. 127.0.0.1 (default), ::1 or 0.0.0.0");
+  if (!net.isIP(bindAddress) || bindAddress.includes("%")) {
+    bad(
+      "bindAddress",
+      bindAddress,
+      "an IPv4 or IPv6 address without brackets or zone id (Docker refuses `%eth0`), e.g. 127.0.0.1 (default), ::1 or 0.0.0.0",
+    );
   } else if (!isLoopbackIp(bindAddress) && !allowNonLoopbackBind) {
     bad("bindAddress", bindAddress, `${LOOPBACK_ALLOWED} unless ${label("allowNonLoopbackBind")} is true`);
   }
@@ -195,11 +231,24 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafanaRootUrl = `http://${host}:${grafanaPort}`;
   } else {
     grafanaRootUrl = rootUrlRaw.replace(/\/+$/, "");
-    if (!/^https?:\/\/[^/\s]+/.test(rootUrlRaw) || !URL.canParse(rootUrlRaw)) {
+    const shown = redactUrlCredentials(rootUrlRaw);
+    const absolute = "an absolute http:// or https:// URL";
+    const text = urlTextProblem(rootUrlRaw);
+    if (text !== undefined) {
+      bad("grafanaRootUrl", shown, `${absolute}; ${text}`);
+    } else if (!/^https?:\/\/[^/\s]+/.test(rootUrlRaw) || !URL.canParse(rootUrlRaw)) {
+      bad("grafanaRootUrl", shown, `${absolute}, e.g. https://grafana.example.com (empty to derive it)`);
+    } else if (shown !== rootUrlRaw) {
       bad(
         "grafanaRootUrl",
-        rootUrlRaw,
-        "an absolute http:// or https:// URL, e.g. https://grafana.example.com (empty to derive it)",
+        shown,
+        `${absolute} without user:password@ (Grafana puts the root URL in every link it sends)`,
+      );
+    } else if (/[?#]/.test(rootUrlRaw)) {
+      bad(
+        "grafanaRootUrl",
+        shown,
+        `${absolute} with an optional path but no query or fragment (Grafana appends paths to it), e.g. https://example.com/grafana`,
       );
     }
   }
@@ -237,6 +286,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
         given,
         "a Docker volume name: letters, digits, '_', '.', '-', at least 2 characters, starting with a letter or digit (empty for the default)",
       );
+    } else if (given.length > DOCKER_VOLUME_NAME_MAX) {
+      bad(
+        key,
+        given,
+        `a Docker volume name of at most ${DOCKER_VOLUME_NAME_MAX} characters (this one has ${given.length})`,
+      );
     }
     return { name, adopted: given !== "" };
   };
@@ -245,6 +300,14 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafana: volume("grafanaVolumeName", "grafana"),
     k6Results: { name: dockerName(ctx.stack, "k6-results"), adopted: false },
   };
+  const longest = Object.values(volumes)
+    .filter((v) => !v.adopted)
+    .reduce((a, v) => (v.name.length > a.length ? v.name : a), "");
+  if (longest.length > DOCKER_VOLUME_NAME_MAX) {
+    problems.push(
+      `stack name ${JSON.stringify(ctx.stack)} is too long: its volume name would have ${longest.length} characters and Docker allows ${DOCKER_VOLUME_NAME_MAX}; use a stack name of at most ${DOCKER_VOLUME_NAME_MAX - longest.length + ctx.stack.length} characters`,
+    );
+  }
   if (volumes.prometheus.name === volumes.grafana.name) {
     bad(
       "grafanaVolumeName",
@@ -284,7 +347,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     const given = str(key);
     if (given === "") return pinned(fallback);
     const spec = parseImageRef(given);
-    const unpinned = spec ? unpinnedImageReason(given) : "is malformed";
+    const unpinned = spec ? unpinnedImageReason(given) : malformedImageReason(given);
     if (!spec || unpinned) {
       bad(
         key,
@@ -309,41 +372,119 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   };
   const script = str("k6Script");
   const scriptHostPath = path.resolve(scriptBase.dir, script);
-  const scriptInK6Dir = path.relative(k6Dir, scriptHostPath).split(path.sep).join("/");
-  if (path.isAbsolute(script) || scriptInK6Dir.startsWith("..") || !/\.(js|ts)$/.test(script)) {
-    bad("k6Script", script, scriptBase.hint);
-  } else if (!fs.existsSync(scriptHostPath) || !fs.statSync(scriptHostPath).isFile()) {
-    bad("k6Script", script, `an existing file; ${scriptHostPath} does not exist`);
+  let scriptInK6Dir = path.relative(k6Dir, scriptHostPath).split(path.sep).join("/");
+  const scriptProblem =
+    path.isAbsolute(script) || /^\.\.(\/|$)/.test(scriptInK6Dir) || !/\.(js|ts)$/.test(script)
+      ? scriptBase.hint
+      : scriptFileProblem(k6Dir, scriptHostPath);
+  if (scriptProblem !== undefined) {
+    bad("k6Script", script, scriptProblem);
+  } else {
+    // The file itself, so a symlink inside the directory needs no resolving in the container.
+    scriptInK6Dir = path
+      .relative(fs.realpathSync(k6Dir), fs.realpathSync(scriptHostPath))
+      .split(path.sep)
+      .join("/");
   }
 
   const targetUrl = str("k6TargetUrl");
+  const shownTargetUrl = redactUrlCredentials(targetUrl);
+  const targetText = urlTextProblem(targetUrl);
   let url: URL | undefined;
   try {
     url = new URL(targetUrl);
   } catch {
     url = undefined;
   }
+  if (targetText !== undefined) {
+    bad(
+      "k6TargetUrl",
+      shownTargetUrl,
+      `an absolute http:// or https:// URL of the system under test; ${targetText}`,
+    );
+  } else if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    bad("k6TargetUrl", shownTargetUrl, "an absolute http:// or https:// URL of the system under test");
+  } else if (
+    isContainerSelfHost(url.hostname) ||
+    url.hostname === dockerName(ctx.stack, "k6").toLowerCase()
+  ) {
+    bad(
+      "k6TargetUrl",
+      shownTargetUrl,
+      `a host reachable from the k6 container; ${url.hostname} there is the k6 container itself - use host.docker.internal for a service on the Docker host`,
+    );
+  }
+
   const urlHasCredentials = url !== undefined && (url.username !== "" || url.password !== "");
   // A URL with credentials is always delivered as a secret; messages never echo its password.
   const targetUrlSecret = urlHasCredentials || ctx.isSecret?.("k6TargetUrl") === true;
-  const shownUrl = targetUrlSecret ? redactUrl(targetUrl, url) : targetUrl;
-  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
-    bad("k6TargetUrl", shownUrl, "an absolute http:// or https:// URL of the system under test");
-  } else if (url.hostname === "localhost" || isLoopbackIp(url.hostname.replace(/^\[|\]$/g, ""))) {
-    bad(
-      "k6TargetUrl",
-      shownUrl,
-      "a host reachable from the k6 container; localhost there is the container itself - use host.docker.internal for a service on the Docker host",
-    );
-  }
   if (urlHasCredentials && ctx.isSecret && !ctx.isSecret("k6TargetUrl")) {
     problems.push(
-      `${label("k6TargetUrl")} = ${JSON.stringify(shownUrl)} (plaintext, with credentials) is not allowed: ` +
+      `${label("k6TargetUrl")} = ${JSON.stringify(shownTargetUrl)} (plaintext, with credentials) is not allowed: ` +
         `credentials in a URL stored in plaintext land unencrypted in the stack file; ${secretHow("k6TargetUrl", "<url>")}`,
     );
   }
 
-  const env = envObject("k6Env", 'an object of string values, e.g. {"VUS": "20", "DURATION": "2m"}', false);
+  const envRaw = str("k6Env");
+  const env: Record<string, string> = {};
+  let envParsed: unknown;
+  try {
+    envParsed = JSON.parse(envRaw);
+  } catch {
+    envParsed = undefined;
+  }
+  if (typeof envParsed !== "object" || envParsed === null || Array.isArray(envParsed)) {
+    bad("k6Env", envRaw, 'an object of string values, e.g. {"VUS": "20", "DURATION": "2m"}');
+  } else {
+    // An object holding something credential-like is not echoed in the messages (refused below).
+    const envShown = Object.entries(envParsed).some(
+      ([n, v]) => CREDENTIAL_NAME.test(n) || (typeof v === "string" && urlWithCredentials(v)),
+    )
+      ? `(${Object.keys(envParsed).join(", ")})`
+      : envRaw;
+    for (const [name, value] of Object.entries(envParsed)) {
+      if (
+        !ENV_NAME.test(name) ||
+        name.startsWith("K6_") ||
+        (RESERVED_SCRIPT_ENV as readonly string[]).includes(name)
+      ) {
+        bad(
+          "k6Env",
+          envShown,
+          `variable names matching [A-Za-z_][A-Za-z0-9_]*, not starting with K6_ and not ${RESERVED_SCRIPT_ENV.join(" or ")} (managed by the stack); got ${JSON.stringify(name)}`,
+        );
+      } else if (runtimeEnvReason(name) !== undefined) {
+        bad("k6Env", envShown, `script parameters, not the runtime's ${name}: ${runtimeEnvReason(name)}`);
+      } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        bad("k6Env", envShown, `string values; ${name} is ${JSON.stringify(value)}`);
+      } else if (
+        typeof value === "number" &&
+        !(Number.isFinite(value) && (Number.isSafeInteger(value) || !Number.isInteger(value)))
+      ) {
+        // JSON numbers beyond 2^53 (or 1e400) reach the script as a different number.
+        bad(
+          "k6Env",
+          envShown,
+          `string values; ${name} is a number JavaScript cannot hold exactly (${String(value)}): quote it`,
+        );
+      } else if (typeof value === "string" && GO_TIME.test(value)) {
+        bad(
+          "k6Env",
+          envShown,
+          `values as written; ${name} is ${JSON.stringify(value)}, a YAML date the Pulumi CLI rewrote: quote it in the stack file`,
+        );
+      } else if (typeof value === "string" && value.includes("\0")) {
+        bad(
+          "k6Env",
+          envShown,
+          `values without NUL characters (an environment variable cannot hold one); ${name} has one`,
+        );
+      } else {
+        env[name] = String(value);
+      }
+    }
+  }
+
   for (const [name, value] of Object.entries(env)) {
     if (CREDENTIAL_NAME.test(name) || urlWithCredentials(value)) {
       problems.push(

@@ -102,8 +102,38 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
  * {@link splitImageRef}, the one image-reference parser.
  */
 export function parseImageRef(ref: string): ImageSpec | undefined {
-  const { repository, tag, digest } = splitImageRef(ref);
-  if (tag === undefined || !IMAGE_REPO.test(repository) || !IMAGE_TAG.test(tag)) return undefined;
-  if (digest !== undefined && !DIGEST.test(digest)) return undefined;
+  return malformedImageReason(ref) === undefined ? specOf(ref) : undefined;
+}
+
+function specOf(ref: string): ImageSpec {
+  const { repository, tag = "", digest } = splitImageRef(ref);
   return digest === undefined ? { ref, repo: repository, tag } : { ref, repo: repository, tag, digest };
+}
+
+/** Docker's longest repository name (distribution/reference RepositoryNameTotalLengthMax). */
+const IMAGE_REPO_MAX = 255;
+
+/**
+ * Why {@link parseImageRef} refuses a reference, in words for messages ("its tag is 129
+ * characters; ..."), or undefined when it parses.
+ */
+export function malformedImageReason(ref: string): string | undefined {
+  const { repository, tag, digest } = splitImageRef(ref);
+  if (/[^\x21-\x7e]/.test(ref)) return "contains whitespace or a non-ASCII character";
+  if (tag === undefined) return "has no tag (name the release, e.g. repo:1.2.3@sha256:<digest>)";
+  if (repository.length > IMAGE_REPO_MAX)
+    return `has a repository of ${repository.length} characters; Docker allows at most ${IMAGE_REPO_MAX}`;
+  if (!IMAGE_REPO.test(repository)) {
+    return /[A-Z]/.test(repository)
+      ? "has upper-case letters in its repository; Docker repository names are lower case"
+      : "has a repository name Docker refuses (lower-case letters, digits and single separators)";
+  }
+  if (!IMAGE_TAG.test(tag)) {
+    return tag.length > 128
+      ? `has a tag of ${tag.length} characters; Docker allows at most 128`
+      : "has a tag Docker refuses (letters, digits, '_', '.', '-', not starting with '.' or '-')";
+  }
+  if (digest !== undefined && !DIGEST.test(digest))
+    return "has a digest that is not sha256: followed by 64 lower-case hex digits";
+  return undefined;
 }

@@ -53,6 +53,38 @@ export const K6_ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export const K6_SECRET_ENV_FILE = "/run/secrets/k6obs-k6-env";
 
+/**
+ * Env names that change how the k6 container runs rather than parameterise the script, each with
+ * why; k6Env may not set them. Allowed on purpose: TZ (only local-time printing changes; samples
+ * carry epoch timestamps), NODE_OPTIONS (there is no Node.js in the image: k6 runs scripts in its
+ * own Go JS engine) and any other name.
+ */
+export const RUNTIME_ENV: Readonly<Record<string, string>> = {
+  PATH: "Docker finds the image's entrypoint `k6` through it; another PATH and the container does not start",
+  HOME: "k6 reads its config file from $HOME/.config",
+  XDG_CONFIG_HOME: "k6 reads its config file from it",
+  HTTP_PROXY: "Go sends every request through it, the remote write to Prometheus included",
+  HTTPS_PROXY: "Go sends every https request through it",
+  NO_PROXY: "it decides which requests bypass the proxy variables",
+  SSL_CERT_FILE: "Go replaces the image's trusted CA certificates with it",
+  SSL_CERT_DIR: "Go replaces the image's trusted CA certificates with it",
+  GODEBUG: "it switches Go's TLS, HTTP and DNS behaviour for every request",
+  GOMAXPROCS: "it sets how many CPUs k6 uses, which the measured throughput depends on",
+  GOGC: "a Go runtime setting of k6, not a script parameter",
+  GOMEMLIMIT: "a Go runtime setting of k6, not a script parameter",
+  GOTRACEBACK: "a Go runtime setting of k6, not a script parameter",
+};
+
+/** Why k6Env may not set `name` (a {@link RUNTIME_ENV} name, or `LD_*`), or undefined. */
+export function runtimeEnvReason(name: string): string | undefined {
+  if (name.startsWith("LD_")) {
+    return "the dynamic loader of every dynamically linked program in the image (its shell) obeys LD_*";
+  }
+  // Go reads the proxy variables in lower case as well; everything else is read in upper case only.
+  const key = /^(http_proxy|https_proxy|no_proxy)$/.test(name) ? name.toUpperCase() : name;
+  return Object.prototype.hasOwnProperty.call(RUNTIME_ENV, key) ? RUNTIME_ENV[key] : undefined;
+}
+
 /** Inputs of {@link k6Env}. */
 export interface K6EnvArgs {
   /** Trend mode of the stack. */

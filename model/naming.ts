@@ -10,6 +10,13 @@ export const PKG = "k6obs:stack";
  */
 export const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
 
+/**
+ * Longest volume name Docker's local driver can create: each volume is a directory of that name
+ * under /var/lib/docker/volumes, and Linux file names are at most 255 bytes (NAME_MAX). Docker
+ * itself sets no length limit on container or network names.
+ */
+export const DOCKER_VOLUME_NAME_MAX = 255;
+
 /** Whether Docker accepts `name` as a volume, container or network name. */
 export function isDockerName(name: string): boolean {
   return DOCKER_NAME.test(name);

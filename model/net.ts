@@ -42,6 +42,61 @@ export function isUnspecifiedIp(address: string): boolean {
   return groups !== undefined && groups.every((g) => g === 0);
 }
 
+/** The IPv4 address inside an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`, `::ffff:7f00:1`), or undefined. */
+function mappedIpv4(address: string): string | undefined {
+  const dotted = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  const octets = dotted ? dotted.slice(2).map(Number) : [];
+  if (octets.some((o) => o > 255)) return undefined;
+  const [a = 0, b = 0, c = 0, d = 0] = octets;
+  const groups = ipv6Groups(
+    dotted ? `${dotted[1]}${(a * 256 + b).toString(16)}:${(c * 256 + d).toString(16)}` : address,
+  );
+  if (!groups || !groups.slice(0, 5).every((g) => g === 0) || groups[5] !== 0xffff) return undefined;
+  const [hi = 0, lo = 0] = groups.slice(6);
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join(".");
+}
+
+/**
+ * True for a host name or address that, dialled from inside a container, reaches that container
+ * itself: `localhost` in any case, with the root's trailing dot (`localhost.`) or as a subdomain
+ * (`shop.localhost`, RFC 6761), every loopback spelling, the unspecified addresses (`0.0.0.0`,
+ * `::`: Linux connects them to the local host) and their IPv4-mapped forms. URL brackets are
+ * stripped here. Used by k6TargetUrl and scrapeTargets.
+ */
+export function isContainerSelfHost(host: string): boolean {
+  const h = host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, "$1")
+    .replace(/\.$/, "");
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  const ip = mappedIpv4(h) ?? h;
+  return isLoopbackIp(ip) || isUnspecifiedIp(ip);
+}
+
+/**
+ * Why a URL given in config cannot be used as it is, or undefined: anything but printable ASCII
+ * (whitespace anywhere, control characters, NBSP, zero-width or bidi characters, fullwidth or
+ * other look-alike digits). WHATWG URL parsing silently drops tabs and newlines and maps some
+ * Unicode, so the URL validated would differ from the text the container receives; international
+ * host names are written in their `xn--` form.
+ */
+export function urlTextProblem(raw: string): string | undefined {
+  const bad = [...raw].find((c) => c < "!" || c > "~");
+  if (bad === undefined) return undefined;
+  const code = `U+${(bad.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0")}`;
+  return /\s/.test(bad) || bad < " " || bad === "\u007f"
+    ? `it contains whitespace or a control character (${code}); remove it`
+    : `it contains the non-ASCII character ${code}; write the URL in ASCII (international host names in their xn-- form)`;
+}
+
+/**
+ * A URL with its userinfo (`user:password@`) replaced by `***@`, for messages; works on text that
+ * does not parse as a URL too, so no message ever echoes a password.
+ */
+export function redactUrlCredentials(raw: string): string {
+  return raw.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, "$1***@");
+}
+
 /** An address as the host part of a URL: IPv6 in brackets. */
 export function urlHost(address: string): string {
   return address.includes(":") ? `[${address}]` : address;

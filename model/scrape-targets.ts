@@ -3,7 +3,7 @@
  * setting): their rules and the file_sd document that carries them to Prometheus. Pure, so the
  * config, the component and the integration tests share it.
  */
-import { isLoopbackIp, isUnspecifiedIp } from "./net";
+import { isContainerSelfHost } from "./net";
 
 /** One scrape job of the system under test. */
 export interface ScrapeTarget {
@@ -41,12 +41,6 @@ const PATH = /^\/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*$/;
 export const SCRAPE_TARGETS_ALLOWED =
   'an array of {"job": "<name>", "targets": ["host:port", ...], "metricsPath"?: "/metrics", "scheme"?: "http"|"https"}';
 
-const isLocal = (host: string): boolean =>
-  host.toLowerCase() === "localhost" ||
-  host.toLowerCase().endsWith(".localhost") ||
-  isLoopbackIp(host) ||
-  isUnspecifiedIp(host);
-
 /**
  * The problems of one `host:port`, or undefined when it is fine. Loopback is refused because
  * Prometheus runs in a container, where it is the container itself.
@@ -60,7 +54,7 @@ export function targetProblem(target: string): string | undefined {
     return `${JSON.stringify(target)}: port ${port} is not from 1 to 65535`;
   if (!HOST.test(host))
     return `${JSON.stringify(target)}: ${JSON.stringify(host)} is not a DNS name or IPv4 address (IPv6 is not supported)`;
-  if (isLocal(host)) {
+  if (isContainerSelfHost(host)) {
     return `${JSON.stringify(target)} is loopback, which inside the Prometheus container is the container itself: use ${DOCKER_HOST_NAME}:${port} for a service on the Docker host, or the container name of a service on the stack network`;
   }
   return undefined;
