@@ -187,8 +187,16 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
           shown,
           `variable names matching [A-Za-z_][A-Za-z0-9_]*, not starting with K6_ and not ${RESERVED_SCRIPT_ENV.join(" or ")} (managed by the stack); got ${JSON.stringify(name)}`,
         );
+      } else if (runtimeEnvReason(name) !== undefined) {
+        bad(key, shown, `script parameters, not the runtime's ${name}: ${runtimeEnvReason(name)}`);
       } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
         bad(key, shown, `string values; ${name} is ${secret ? "not a string" : JSON.stringify(value)}`);
+      } else if (typeof value === "string" && value.includes("\0")) {
+        bad(
+          key,
+          shown,
+          `values without NUL characters (an environment variable cannot hold one); ${name} has one`,
+        );
       } else {
         out[name] = String(value);
       }

@@ -54,6 +54,8 @@ describe("secret config for k6", () => {
     ['{"A-B":"x"}', '"A-B"'],
     ['{"TOKEN":{"nested":"' + TOKEN + '"}}', "TOKEN is not a string"],
     ['["' + TOKEN + '"]', "an object of string values"],
+    ['{"LD_PRELOAD":"/tmp/x.so"}', "not the runtime's LD_PRELOAD"],
+    ['{"TOKEN":"a\\u0000b"}', "without NUL characters"],
   ])("k6SecretEnv %s is refused without echoing the value", (value, fragment) => {
     const problems = problemsOf({ k6SecretEnv: value }, ["k6SecretEnv"]);
     expect(problems).toHaveLength(1);
