@@ -17,6 +17,7 @@ import {
   GRAFANA_DATA_DIR,
   GRAFANA_INTERNAL_PORT,
   GRAFANA_PROVISIONING_DIR,
+  GRAFANA_SECRET_KEY_FILE,
   GRAFANA_USER,
   grafanaStartScript,
 } from "../model/grafana";
@@ -77,6 +78,8 @@ export class Grafana extends pulumi.ComponentResource {
     const envs: string[] = [
       `GF_SECURITY_ADMIN_USER=${args.adminUser}`,
       `GF_SECURITY_ADMIN_PASSWORD__FILE=${GRAFANA_ADMIN_PASSWORD_FILE}`,
+      // Created in the data volume by the start script; never in state or in the env.
+      `GF_SECURITY_SECRET_KEY__FILE=${GRAFANA_SECRET_KEY_FILE}`,
       "GF_AUTH_ANONYMOUS_ENABLED=false",
       "GF_USERS_ALLOW_SIGN_UP=false",
       "GF_USERS_ALLOW_ORG_CREATE=false",

@@ -1,14 +1,24 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SECURITY_OPTS, hardened, pinnedImage, stackLabels } from "./container-defaults";
+import {
+  SECURITY_OPTS,
+  UPLOADS_NEED_WRITABLE_ROOTFS,
+  hardened,
+  pinnedImage,
+  stackLabels,
+} from "./container-defaults";
 import { ContainerLimits } from "../model/container-limits";
 import {
   K6_RESULTS_DIR,
   K6_SCRIPTS_DIR,
+  K6_SECRET_ENV_FILE,
   K6_USER,
+  k6PlainEnv,
   k6ReportEnv,
   k6ReportPath,
+  k6SecretEntrypoint,
+  k6SecretEnvFile,
   k6SummaryPath,
 } from "../model/k6";
 import { PKG, dockerName } from "../model/naming";
@@ -29,8 +39,14 @@ export interface K6RunArgs {
   readonly resultsVolume: pulumi.Input<string>;
   /** Builds the k6 argv for a testid and summary file (k6Args()). */
   readonly args: (testId: string, summaryExport: string) => string[];
-  /** Environment of the run (k6Env()). */
+  /** Environment of the run (k6Env()); names also in secretEnv are left out of it. */
   readonly env: Readonly<Record<string, string>>;
+  /**
+   * Variables the run gets without a plain env var (tokens, a target URL with credentials,
+   * remote-write credentials): uploaded as a secret file that the entrypoint exports before it
+   * `exec`s k6. Absent: no file, and the image's own entrypoint runs k6.
+   */
+  readonly secretEnv?: pulumi.Input<Record<string, string>>;
   /** Resources that must be ready before the run (Prometheus). */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Memory and process limits of the run. */
@@ -72,8 +88,13 @@ export class K6Run extends pulumi.ComponentResource {
     this.summaryPath = this.testId.apply(k6SummaryPath);
     this.reportPath = this.testId.apply(k6ReportPath);
     const argv = pulumi.all([this.testId, this.summaryPath]).apply(([id, summary]) => args.args(id, summary));
-    const envs = pulumi.all([this.testId, this.reportPath]).apply(([id, report]) => [
-      ...Object.entries(args.env).map(([k, v]) => `${k}=${v}`),
+    const secretEnv = args.secretEnv === undefined ? undefined : pulumi.secret(args.secretEnv);
+    // The names are not secret; unsecret keeps the plain env visible in previews.
+    const secretNames = secretEnv
+      ? pulumi.unsecret(secretEnv.apply((e) => Object.keys(e)))
+      : pulumi.output([]);
+    const envs = pulumi.all([this.testId, this.reportPath, secretNames]).apply(([id, report, names]) => [
+      ...Object.entries(k6PlainEnv(args.env, names)).map(([k, v]) => `${k}=${v}`),
       `TESTID=${id}`,
       `K6OBS_SCRIPTS_SHA256=${args.scriptsHash}`,
       // Per testid, like the summary: every run's report stays in the results volume.
@@ -85,8 +106,22 @@ export class K6Run extends pulumi.ComponentResource {
       {
         name: dockerName(args.stack, "k6"),
         image: image.imageId,
+        ...(secretEnv ? { entrypoints: k6SecretEntrypoint() } : {}),
         command: argv,
         envs,
+        ...(secretEnv
+          ? {
+              uploads: [
+                {
+                  file: K6_SECRET_ENV_FILE,
+                  // No owner/permissions: the provider plugin of @pulumi/docker 5.2.0 refuses
+                  // those keys ("Invalid or unknown key", seen on the real engine) though its SDK
+                  // types list them. Root-owned 0644 inside a container that only runs k6.
+                  content: secretEnv.apply(k6SecretEnvFile),
+                },
+              ],
+            }
+          : {}),
         user: K6_USER,
         securityOpts: SECURITY_OPTS,
         labels: stackLabels(args.stack, "k6"),
@@ -101,13 +136,19 @@ export class K6Run extends pulumi.ComponentResource {
         restart: "no",
         attach: true,
         logs: true,
-        ...hardened({ limits: args.limits, tmpfs: { "/tmp": "size=64m,nosuid" } }),
+        ...hardened({
+          limits: args.limits,
+          tmpfs: { "/tmp": "size=64m,nosuid" },
+          ...(secretEnv ? { writableRootfsReason: UPLOADS_NEED_WRITABLE_ROOTFS } : {}),
+        }),
       },
       {
         parent: this,
         dependsOn: args.dependsOn,
         deleteBeforeReplace: true,
         customTimeouts: { create: "60m" },
+        // The provider stores upload contents in state; this keeps them encrypted there.
+        additionalSecretOutputs: ["uploads"],
       },
     );
 

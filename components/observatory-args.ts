@@ -63,8 +63,15 @@ export interface ObservatoryArgs {
     readonly script: string;
     /** Base URL of the system under test (default the stack's own Prometheus). */
     readonly targetUrl?: string;
+    /**
+     * Deliver targetUrl as a secret (never a container env var, encrypted in state); required for
+     * a URL with credentials.
+     */
+    readonly targetUrlSecret?: boolean;
     /** Script parameters (`__ENV`); no `K6_*`, `TARGET_URL` or `TESTID`. */
     readonly env?: Readonly<Record<string, string>>;
+    /** Secret script parameters (tokens): same names rules as env, delivered as a secret file. */
+    readonly secretEnv?: Readonly<Record<string, string>>;
     /** Remote-write push interval, 1s to 1m (default 1s). */
     readonly pushInterval?: string;
   };
@@ -122,6 +129,7 @@ const ARG_LABELS: Record<ConfigKey, string> = {
   k6Script: "k6.script",
   k6TargetUrl: "k6.targetUrl",
   k6Env: "k6.env",
+  k6SecretEnv: "k6.secretEnv",
   k6PushInterval: "k6.pushInterval",
   scrapeTargets: "scrapeTargets",
   prometheusMemoryLimit: "memoryLimits.prometheus",
@@ -164,6 +172,7 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     k6Script: args.k6?.script ?? "scripts/smoke.js",
     k6TargetUrl: args.k6?.targetUrl,
     k6Env: args.k6?.env === undefined ? undefined : JSON.stringify(args.k6.env),
+    k6SecretEnv: args.k6?.secretEnv === undefined ? undefined : JSON.stringify(args.k6.secretEnv),
     k6PushInterval: args.k6?.pushInterval,
     scrapeTargets: args.scrapeTargets === undefined ? undefined : JSON.stringify(args.scrapeTargets),
     prometheusMemoryLimit: args.memoryLimits?.prometheus,
@@ -177,6 +186,10 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     scriptBase: { dir: k6Dir, hint: `a .js or .ts file relative to ${k6Dir}, e.g. scripts/smoke.js` },
     label: (key) => ARG_LABELS[key],
     subject: "Observatory args",
+    // Component args never sit in a stack file: only a URL with credentials needs the flag.
+    isSecret: (key) => key !== "k6TargetUrl" || args.k6?.targetUrlSecret === true,
+    secretHint: (key) =>
+      key === "k6TargetUrl" ? "pass k6.targetUrlSecret: true" : `pass it in ${ARG_LABELS.k6SecretEnv}`,
   });
 }
 
@@ -218,7 +231,9 @@ export function observatoryArgsFromConfig(
     k6: config.k6 && {
       script: config.k6.scriptInK6Dir,
       targetUrl: config.k6.targetUrl,
+      targetUrlSecret: config.k6.targetUrlSecret,
       env: config.k6.env,
+      secretEnv: config.k6.secretEnv,
       pushInterval: config.k6.pushInterval,
     },
     scrapeTargets: config.scrapeTargets,

@@ -7,7 +7,7 @@ import { DataVolumes } from "./data-volumes";
 import { Grafana } from "./grafana";
 import { GRAFANA_DASHBOARDS_DIR, GRAFANA_INTERNAL_PORT, GRAFANA_PROVISIONING_DIR } from "../model/grafana";
 import { hashDirectory } from "../model/hash";
-import { K6Run, K6RunArgs } from "./k6-run";
+import { K6Run } from "./k6-run";
 import { K6_SCRIPTS_DIR, k6Args, k6Env } from "../model/k6";
 import { stackLabels } from "./container-defaults";
 import { PKG, dockerName } from "../model/naming";
@@ -247,32 +247,42 @@ export class Observatory extends pulumi.ComponentResource {
         targetUrl: k6.targetUrl,
         extraEnv: k6.env,
       });
-      // TODO(secrets branch): `secretEnv` is the K6Run arg the secrets helper adds to
-      // components/k6-run.ts; until it is merged this object carries it without effect and k6's
-      // pushes to an authenticated Prometheus are refused (401).
-      const k6RunArgs: K6RunArgs & { readonly secretEnv?: pulumi.Input<Record<string, string>> } = {
-        stack: cfg.stack,
-        image: cfg.images.k6.ref,
-        network: this.network.name,
-        scriptsDir: paths.k6,
-        scriptsHash: hashDirectory(paths.k6),
-        resultsVolume: this.volumes.k6Results.name,
-        env,
-        // Only where Prometheus checks them: on other stacks a changed k6 env would re-run k6.
-        secretEnv: cfg.prometheusAuth
-          ? pulumi.secret(
-              this.prometheusPassword.apply((password) => ({
-                K6_PROMETHEUS_RW_USERNAME: PROMETHEUS_AUTH_USER,
-                K6_PROMETHEUS_RW_PASSWORD: password,
-              })),
-            )
-          : undefined,
-        args: (testId, summaryExport) =>
-          k6Args({ script: `${K6_SCRIPTS_DIR}/${k6.scriptInK6Dir}`, testId, summaryExport }),
-        dependsOn: [this.prometheus.container],
-        limits: cfg.limits.k6,
+      // Delivered through K6Run's secret env file, never a plain env var (k6PlainEnv drops these
+      // names). The remote-write login only where Prometheus checks it: on other stacks a changed
+      // k6 env would re-run k6.
+      const userSecretEnv: Record<string, string> = {
+        ...k6.secretEnv,
+        ...(k6.targetUrlSecret ? { TARGET_URL: k6.targetUrl } : {}),
       };
-      this.k6 = new K6Run(`${name}-k6`, k6RunArgs, { parent: this });
+      const secretEnv = cfg.prometheusAuth
+        ? pulumi.secret(
+            this.prometheusPassword.apply((password) => ({
+              ...userSecretEnv,
+              K6_PROMETHEUS_RW_USERNAME: PROMETHEUS_AUTH_USER,
+              K6_PROMETHEUS_RW_PASSWORD: password,
+            })),
+          )
+        : Object.keys(userSecretEnv).length > 0
+          ? pulumi.secret(userSecretEnv)
+          : undefined;
+      this.k6 = new K6Run(
+        `${name}-k6`,
+        {
+          stack: cfg.stack,
+          image: cfg.images.k6.ref,
+          network: this.network.name,
+          scriptsDir: paths.k6,
+          scriptsHash: hashDirectory(paths.k6),
+          resultsVolume: this.volumes.k6Results.name,
+          env,
+          secretEnv,
+          args: (testId, summaryExport) =>
+            k6Args({ script: `${K6_SCRIPTS_DIR}/${k6.scriptInK6Dir}`, testId, summaryExport }),
+          dependsOn: [this.prometheus.container],
+          limits: cfg.limits.k6,
+        },
+        { parent: this },
+      );
     }
 
     this.adminUser = cfg.grafanaAdminUser;

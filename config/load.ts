@@ -1,6 +1,34 @@
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
 import { parseConfig } from "./parse";
-import { CONFIG_NAMESPACE, ObservatoryConfig } from "./schema";
+import { CONFIG_NAMESPACE, ConfigKey, ObservatoryConfig } from "./schema";
+
+/**
+ * Entries of an object key stored in plaintext in a stack file. The engine marks an object secret
+ * when any one entry is (`config set --secret --path k.A` then `config set --path k.B`), so only
+ * the file tells that B is plaintext. Undefined when the file or the key is not there (another
+ * config source, e.g. `--config-file`): nothing can be told then.
+ */
+export function plaintextEntriesIn(stackFile: string): (key: ConfigKey) => string[] | undefined {
+  let doc: unknown;
+  try {
+    doc = parseYaml(fs.readFileSync(stackFile, "utf8"));
+  } catch {
+    return () => undefined;
+  }
+  const config = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const isSecure = (v: unknown) => typeof v === "object" && v !== null && "secure" in v;
+  return (key) => {
+    const value = config[`${CONFIG_NAMESPACE}:${key}`];
+    if (typeof value !== "object" || value === null || Array.isArray(value) || isSecure(value))
+      return undefined;
+    return Object.entries(value)
+      .filter(([, v]) => !isSecure(v))
+      .map(([name]) => name);
+  };
+}
 
 /** Reads and validates the current stack's config; throws {@link ConfigError} before anything is declared. */
 export function loadConfig(repoRoot: string): ObservatoryConfig {
@@ -14,5 +42,6 @@ export function loadConfig(repoRoot: string): ObservatoryConfig {
     stack: pulumi.getStack(),
     repoRoot,
     isSecret: isConfigSecret ? (key) => isConfigSecret(`${CONFIG_NAMESPACE}:${key}`) : undefined,
+    plaintextEntries: plaintextEntriesIn(path.join(repoRoot, `Pulumi.${pulumi.getStack()}.yaml`)),
   });
 }

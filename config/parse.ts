@@ -14,7 +14,7 @@ import {
   unpinnedImageReason,
 } from "../model/images";
 import { MEMORY_LIMIT_RANGE, PROCESS_LIMITS, parseMemoryMiB } from "../model/container-limits";
-import { RESERVED_SCRIPT_ENV, runtimeEnvReason } from "../model/k6";
+import { K6_ENV_NAME, RESERVED_SCRIPT_ENV, runtimeEnvReason } from "../model/k6";
 import { webhookUrlProblem } from "../model/alertmanager";
 import { checkScrapeTargets } from "../model/scrape-targets";
 import {
@@ -43,6 +43,19 @@ const GO_DURATION = /^(\d+)(ms|s|m)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** How the Pulumi CLI (Go's time.Time) rewrites an unquoted YAML date such as 2026-12-01. */
 const GO_TIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)? [+-]\d{4} [A-Z]+$/;
+/** Variable names that say "credential": they belong in k6SecretEnv, not the plaintext k6Env. */
+const CREDENTIAL_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|CREDENTIAL|PRIVATE_?KEY)/i;
+
+/** Whether a value is a URL carrying credentials (`scheme://user:pass@host`). */
+function urlWithCredentials(value: string): boolean {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return false;
+  try {
+    const u = new URL(value);
+    return u.username !== "" || u.password !== "";
+  } catch {
+    return /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(value);
+  }
+}
 
 function pinned(image: PinnedImage): ImageSpec {
   return { ref: imageRef(image), repo: image.repo, tag: image.tag };
@@ -93,6 +106,13 @@ export interface ParseContext {
   readonly repoRoot: string;
   /** Whether a key's value is stored encrypted in the stack file; unknown when absent. */
   readonly isSecret?: (key: ConfigKey) => boolean;
+  /** Entries of an object key the stack file holds in plaintext (see plaintextEntriesIn). */
+  readonly plaintextEntries?: (key: ConfigKey) => readonly string[] | undefined;
+  /**
+   * How a message tells the user to make a value secret (default: the `pulumi config set --secret`
+   * command); `flags` is `--path ` for object keys.
+   */
+  readonly secretHint?: (key: string, value: string, flags?: string) => string;
   /** How messages name a key (default `k6-observatory:<key>`; the Observatory component names its args). */
   readonly label?: (key: ConfigKey) => string;
   /** What the error is about (default "k6-observatory stack config"). */
@@ -130,6 +150,61 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     if (/^\d+$/.test(v) && n >= 1024 && n <= 65535) return n;
     bad(key, v, "a whole number from 1024 to 65535 (unprivileged host ports)");
     return CONFIG_DEFAULTS[key];
+  };
+
+  const secretHow =
+    ctx.secretHint ??
+    ((key: string, value: string, flags = "") =>
+      `set it with \`pulumi config set --secret ${flags}'${key}' ${value}\``);
+  /** An object of env variables (k6Env, k6SecretEnv); a secret one's values are never echoed. */
+  const envObject = (
+    key: "k6Env" | "k6SecretEnv",
+    shape: string,
+    secret: boolean,
+  ): Record<string, string> => {
+    const raw = str(key);
+    const out: Record<string, string> = {};
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      bad(key, secret ? "(secret)" : raw, shape);
+      return out;
+    }
+    // A plaintext object holding something credential-like is not echoed either (refused below).
+    const credentialLike = Object.entries(parsed).some(
+      ([n, v]) => CREDENTIAL_NAME.test(n) || (typeof v === "string" && urlWithCredentials(v)),
+    );
+    const shown = secret ? "(secret)" : credentialLike ? `(${Object.keys(parsed).join(", ")})` : raw;
+    for (const [name, value] of Object.entries(parsed)) {
+      if (
+        !K6_ENV_NAME.test(name) ||
+        name.startsWith("K6_") ||
+        (RESERVED_SCRIPT_ENV as readonly string[]).includes(name)
+      ) {
+        bad(
+          key,
+          shown,
+          `variable names matching [A-Za-z_][A-Za-z0-9_]*, not starting with K6_ and not ${RESERVED_SCRIPT_ENV.join(" or ")} (managed by the stack); got ${JSON.stringify(name)}`,
+        );
+      } else if (runtimeEnvReason(name) !== undefined) {
+        bad(key, shown, `script parameters, not the runtime's ${name}: ${runtimeEnvReason(name)}`);
+      } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+        bad(key, shown, `string values; ${name} is ${secret ? "not a string" : JSON.stringify(value)}`);
+      } else if (typeof value === "string" && value.includes("\0")) {
+        bad(
+          key,
+          shown,
+          `values without NUL characters (an environment variable cannot hold one); ${name} has one`,
+        );
+      } else {
+        out[name] = String(value);
+      }
+    }
+    return out;
   };
 
   if (!isDockerName(ctx.stack)) {
@@ -400,6 +475,16 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     );
   }
 
+  const urlHasCredentials = url !== undefined && (url.username !== "" || url.password !== "");
+  // A URL with credentials is always delivered as a secret; messages never echo its password.
+  const targetUrlSecret = urlHasCredentials || ctx.isSecret?.("k6TargetUrl") === true;
+  if (urlHasCredentials && ctx.isSecret && !ctx.isSecret("k6TargetUrl")) {
+    problems.push(
+      `${label("k6TargetUrl")} = ${JSON.stringify(shownTargetUrl)} (plaintext, with credentials) is not allowed: ` +
+        `credentials in a URL stored in plaintext land unencrypted in the stack file; ${secretHow("k6TargetUrl", "<url>")}`,
+    );
+  }
+
   const envRaw = str("k6Env");
   const env: Record<string, string> = {};
   let envParsed: unknown;
@@ -411,6 +496,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   if (typeof envParsed !== "object" || envParsed === null || Array.isArray(envParsed)) {
     bad("k6Env", envRaw, 'an object of string values, e.g. {"VUS": "20", "DURATION": "2m"}');
   } else {
+    // An object holding something credential-like is not echoed in the messages (refused below).
+    const envShown = Object.entries(envParsed).some(
+      ([n, v]) => CREDENTIAL_NAME.test(n) || (typeof v === "string" && urlWithCredentials(v)),
+    )
+      ? `(${Object.keys(envParsed).join(", ")})`
+      : envRaw;
     for (const [name, value] of Object.entries(envParsed)) {
       if (
         !ENV_NAME.test(name) ||
@@ -419,13 +510,13 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
       ) {
         bad(
           "k6Env",
-          envRaw,
+          envShown,
           `variable names matching [A-Za-z_][A-Za-z0-9_]*, not starting with K6_ and not ${RESERVED_SCRIPT_ENV.join(" or ")} (managed by the stack); got ${JSON.stringify(name)}`,
         );
       } else if (runtimeEnvReason(name) !== undefined) {
-        bad("k6Env", envRaw, `script parameters, not the runtime's ${name}: ${runtimeEnvReason(name)}`);
+        bad("k6Env", envShown, `script parameters, not the runtime's ${name}: ${runtimeEnvReason(name)}`);
       } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
-        bad("k6Env", envRaw, `string values; ${name} is ${JSON.stringify(value)}`);
+        bad("k6Env", envShown, `string values; ${name} is ${JSON.stringify(value)}`);
       } else if (
         typeof value === "number" &&
         !(Number.isFinite(value) && (Number.isSafeInteger(value) || !Number.isInteger(value)))
@@ -433,25 +524,56 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
         // JSON numbers beyond 2^53 (or 1e400) reach the script as a different number.
         bad(
           "k6Env",
-          envRaw,
+          envShown,
           `string values; ${name} is a number JavaScript cannot hold exactly (${String(value)}): quote it`,
         );
       } else if (typeof value === "string" && GO_TIME.test(value)) {
         bad(
           "k6Env",
-          envRaw,
+          envShown,
           `values as written; ${name} is ${JSON.stringify(value)}, a YAML date the Pulumi CLI rewrote: quote it in the stack file`,
         );
       } else if (typeof value === "string" && value.includes("\0")) {
         bad(
           "k6Env",
-          envRaw,
+          envShown,
           `values without NUL characters (an environment variable cannot hold one); ${name} has one`,
         );
       } else {
         env[name] = String(value);
       }
     }
+  }
+
+  for (const [name, value] of Object.entries(env)) {
+    if (CREDENTIAL_NAME.test(name) || urlWithCredentials(value)) {
+      problems.push(
+        `${label("k6Env")} variable ${name} (plaintext) is not allowed: it looks like a credential; ` +
+          `move it to ${label("k6SecretEnv")}: ${secretHow(`k6SecretEnv.${name}`, "<value>", "--path ")}`,
+      );
+    }
+  }
+  const secretEnv = envObject(
+    "k6SecretEnv",
+    `an object of string values, set one at a time: ${secretHow("k6SecretEnv.API_TOKEN", "<value>", "--path ")}`,
+    true,
+  );
+  for (const name of Object.keys(secretEnv).filter((n) => n in env)) {
+    problems.push(
+      `${label("k6SecretEnv")} variable ${name} is not allowed: ${label("k6Env")} sets it too; keep it in one of them`,
+    );
+  }
+  const plaintextSecretEnv = (ctx.plaintextEntries?.("k6SecretEnv") ?? []).filter((n) => n in secretEnv);
+  if (Object.keys(secretEnv).length > 0 && ctx.isSecret && !ctx.isSecret("k6SecretEnv")) {
+    problems.push(
+      `${label("k6SecretEnv")} = (plaintext, ${Object.keys(secretEnv).join(", ")}) is not allowed: ` +
+        `store each value encrypted: ${secretHow(`k6SecretEnv.${Object.keys(secretEnv)[0] ?? "NAME"}`, "<value>", "--path ")}`,
+    );
+  } else if (plaintextSecretEnv.length > 0) {
+    problems.push(
+      `${label("k6SecretEnv")} entries ${plaintextSecretEnv.join(", ")} (plaintext in the stack file) are not allowed: ` +
+        `${secretHow(`k6SecretEnv.${plaintextSecretEnv[0] ?? "NAME"}`, "<value>", "--path ")}`,
+    );
   }
 
   const pushInterval = str("k6PushInterval");
@@ -512,7 +634,9 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafanaAdminUser,
     grafanaAdminPassword: grafanaAdminPassword === "" ? undefined : grafanaAdminPassword,
     images,
-    k6: k6Enabled ? { scriptInK6Dir, scriptHostPath, targetUrl, env, pushInterval } : undefined,
+    k6: k6Enabled
+      ? { scriptInK6Dir, scriptHostPath, targetUrl, targetUrlSecret, env, secretEnv, pushInterval }
+      : undefined,
     scrapeTargets: scrape.targets,
     limits,
   };

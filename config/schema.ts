@@ -34,6 +34,7 @@ export const CONFIG_DEFAULTS = {
   k6Script: "provisioning/k6/scripts/smoke.js",
   k6TargetUrl: "http://prometheus:9090",
   k6Env: {} as Record<string, string>,
+  k6SecretEnv: {} as Record<string, string>,
   k6PushInterval: "1s",
   scrapeTargets: [] as readonly ScrapeTarget[],
   prometheusMemoryLimit: "2g",
@@ -101,8 +102,12 @@ export interface ObservatoryConfig {
     readonly scriptHostPath: string;
     /** Base URL of the system under test. */
     readonly targetUrl: string;
+    /** Whether targetUrl reaches k6 only as a secret (stored encrypted, or carrying credentials). */
+    readonly targetUrlSecret: boolean;
     /** Extra script env. */
     readonly env: Readonly<Record<string, string>>;
+    /** Script env delivered as a secret (k6SecretEnv); wrap in pulumi.secret. */
+    readonly secretEnv: Readonly<Record<string, string>>;
     /** Remote-write push interval. */
     readonly pushInterval: string;
   };

@@ -43,6 +43,16 @@ export const K6_SYSTEM_TAGS = [
  */
 export const RESERVED_SCRIPT_ENV = ["TARGET_URL", "TESTID"] as const;
 
+/** Env variable names k6 and the scripts read (k6Env, k6SecretEnv); anything else is refused. */
+export const K6_ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Where a run's secret env (k6SecretEnv, a secret target URL, remote-write credentials) is
+ * uploaded into the k6 container before it starts: never an env var, so it is absent from `docker
+ * inspect`, previews and the container's config in state (the upload is a secret output).
+ */
+export const K6_SECRET_ENV_FILE = "/run/secrets/k6obs-k6-env";
+
 /**
  * Env names that change how the k6 container runs rather than parameterise the script, each with
  * why; k6Env may not set them. Allowed on purpose: TZ (only local-time printing changes; samples
@@ -136,6 +146,46 @@ export function k6Env(args: K6EnvArgs): Record<string, string> {
     env.K6_PROMETHEUS_RW_TREND_STATS = K6_TREND_STATS.join(",");
   }
   return env;
+}
+
+/** Single-quotes a value for POSIX sh: the shell reads it back byte for byte, `$` and all. */
+function shQuote(value: string): string {
+  return `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The file {@link k6SecretEntrypoint} sources: one `export NAME='value'` line per variable. Names are
+ * checked here too (they are written unquoted into a shell script); a bad one throws.
+ */
+export function k6SecretEnvFile(env: Readonly<Record<string, string>>): string {
+  return Object.entries(env)
+    .map(([name, value]) => {
+      if (!K6_ENV_NAME.test(name)) {
+        throw new Error(
+          `k6 secret env: ${JSON.stringify(name)} is not a variable name ([A-Za-z_][A-Za-z0-9_]*)`,
+        );
+      }
+      return `export ${name}=${shQuote(value)}\n`;
+    })
+    .join("");
+}
+
+/**
+ * Entrypoint that exports the variables of the uploaded secret env file, then `exec`s k6 with the
+ * container's command (the unchanged k6 argv) as its arguments: `sh -c SCRIPT k6 run ...` passes
+ * them as "$@", so no argument is ever re-parsed by the shell. k6 stays PID 1 and the script sees
+ * the variables through __ENV as before. The official grafana/k6 image is Alpine-based (/bin/sh).
+ */
+export function k6SecretEntrypoint(file: string = K6_SECRET_ENV_FILE): string[] {
+  return ["/bin/sh", "-c", `. ${shQuote(file)} && exec k6 "$@"`, "k6"];
+}
+
+/** The env that stays plain: everything but the names delivered through the secret env file. */
+export function k6PlainEnv(
+  env: Readonly<Record<string, string>>,
+  secretNames: readonly string[],
+): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !secretNames.includes(name)));
 }
 
 /** Inputs of {@link k6Args}. */

@@ -64,19 +64,27 @@ start() {
   ip link set "$bridge" up
   iptables -C "${rule[@]}" 2>/dev/null || iptables -I "${rule[@]}"
   rm -f "$socket" "$pidfile"
-  # setsid: the engine outlives the process that started it; 9>&-: it must not hold the lock.
-  setsid dockerd \
-    --host "$host" \
-    --data-root "$root" \
-    --exec-root "$run/exec" \
-    --pidfile "$pidfile" \
-    --containerd-namespace k6obs-e2e \
-    --containerd-plugins-namespace k6obs-e2e-plugins \
-    --bridge "$bridge" \
-    --default-address-pool "base=$prefix.128.0/17,size=24" \
-    --iptables=false --ip6tables=false \
-    --log-level warn \
-    >>"$log" 2>&1 </dev/null 9>&- &
+  # setsid: the engine outlives the process that started it. It must hold no lock: neither this
+  # script's (fd 9) nor one inherited from the caller (`flock /tmp/k6obs-docker.lock npx jest ...`
+  # passes its fd down): an engine left running by a killed run would otherwise hold the machine-wide
+  # Docker lock for ever. So every fd above 2 is closed before dockerd starts (same pid: exec).
+  (
+    for fd in "/proc/$BASHPID/fd"/*; do
+      fd=${fd##*/}
+      if ((fd > 2)); then eval "exec $fd>&-"; fi
+    done
+    exec setsid dockerd \
+      --host "$host" \
+      --data-root "$root" \
+      --exec-root "$run/exec" \
+      --pidfile "$pidfile" \
+      --containerd-namespace k6obs-e2e \
+      --containerd-plugins-namespace k6obs-e2e-plugins \
+      --bridge "$bridge" \
+      --default-address-pool "base=$prefix.128.0/17,size=24" \
+      --iptables=false --ip6tables=false \
+      --log-level warn
+  ) >>"$log" 2>&1 </dev/null &
   local pid=$! deadline=$((SECONDS + 60))
   until answers; do
     kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; die "dockerd exited; log: $log"; }

@@ -16,6 +16,8 @@ export interface Target {
   readonly url: string;
   /** Requests answered so far, by status code. */
   readonly counts: ReadonlyMap<number, number>;
+  /** Distinct values seen of each header named in {@link TargetOptions.recordHeaders} (lower case). */
+  readonly headers: ReadonlyMap<string, ReadonlySet<string>>;
   close(): Promise<void>;
 }
 
@@ -25,6 +27,10 @@ export interface TargetOptions {
   readonly failEvery?: number;
   /** Milliseconds every response is held back before it is sent (default 0): a slower system under test. */
   readonly delayMs?: number;
+  /** Address to listen on (default 127.0.0.1; the e2e suite uses its own engine's bridge address). */
+  readonly host?: string;
+  /** Header names whose distinct values are kept in {@link Target.headers}. */
+  readonly recordHeaders?: readonly string[];
 }
 
 export async function startTarget(options: TargetOptions = {}): Promise<Target> {
@@ -34,9 +40,18 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
     throw new Error(`startTarget: delayMs must be a number >= 0, got ${String(delayMs)}`);
   }
   const counts = new Map<number, number>();
+  const headers = new Map<string, Set<string>>();
+  const host = options.host ?? "127.0.0.1";
   let queries = 0;
 
   const server = http.createServer((req, res) => {
+    for (const name of options.recordHeaders ?? []) {
+      const value = req.headers[name.toLowerCase()];
+      if (typeof value === "string") {
+        const seen = headers.get(name.toLowerCase()) ?? new Set<string>();
+        headers.set(name.toLowerCase(), seen.add(value));
+      }
+    }
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     let status = 200;
     let body: unknown;
@@ -79,12 +94,13 @@ export async function startTarget(options: TargetOptions = {}): Promise<Target> 
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     counts,
+    headers,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -293,7 +293,16 @@ function grafanaContext(ctx: string, opts: EnsureImagesOptions, bb: string): voi
   );
   const call = (mode: string) =>
     `#!/bin/sh\n# Grafana STAND-IN (k6-observatory e2e), not Grafana.\nexec /usr/share/grafana/standin/node /usr/share/grafana/standin/standin.js ${mode} "$@"\n`;
-  write(path.join(root, "run.sh"), call("server"), 0o755);
+  // Grafana's run.sh turns every GF_<X>__FILE into GF_<X> (the file's content) for the server.
+  const fileVars = [
+    "for v in $(env | sed -n 's/^\\(GF_[A-Za-z0-9_]*\\)__FILE=.*/\\1/p'); do",
+    '  eval "f=\\${${v}__FILE}"',
+    '  eval "export $v=\\"\\$(cat \\"\\$f\\")\\""',
+    '  unset "${v}__FILE"',
+    "done",
+    "",
+  ].join("\n");
+  write(path.join(root, "run.sh"), call("server").replace("\nexec ", `\n${fileVars}exec `), 0o755);
   write(
     path.join(root, "usr", "share", "grafana", "bin", "grafana"),
     `#!/bin/sh\n[ "$1" = cli ] && shift\n${call("cli").split("\n").slice(1).join("\n")}`,
