@@ -13,6 +13,7 @@ import {
   unpinnedImageReason,
 } from "../model/images";
 import { RESERVED_SCRIPT_ENV, runtimeEnvReason } from "../model/k6";
+import { retentionSizeProblem, retentionTimeProblem } from "../model/retention";
 import { checkScrapeTargets } from "../model/scrape-targets";
 import {
   CONFIG_DEFAULTS,
@@ -34,8 +35,6 @@ import {
   urlTextProblem,
 } from "../model/net";
 
-const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
-const PROMETHEUS_SIZE = /^[1-9]\d*(B|KB|MB|GB|TB|PB|EB)$/;
 const GO_DURATION = /^(\d+)(ms|s|m)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** How the Pulumi CLI (Go's time.Time) rewrites an unquoted YAML date such as 2026-12-01. */
@@ -187,21 +186,11 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   }
 
   const prometheusRetentionTime = str("prometheusRetentionTime");
-  if (!PROMETHEUS_DURATION.test(prometheusRetentionTime) || !/[1-9]/.test(prometheusRetentionTime)) {
-    bad(
-      "prometheusRetentionTime",
-      prometheusRetentionTime,
-      "a non-zero Prometheus duration with units y, w, d, h, m, s, ms in that order, e.g. 15d, 12w, 1y, 1d12h",
-    );
-  }
+  const timeProblem = retentionTimeProblem(prometheusRetentionTime);
+  if (timeProblem) bad("prometheusRetentionTime", prometheusRetentionTime, timeProblem);
   const prometheusRetentionSize = str("prometheusRetentionSize");
-  if (!PROMETHEUS_SIZE.test(prometheusRetentionSize)) {
-    bad(
-      "prometheusRetentionSize",
-      prometheusRetentionSize,
-      "a positive whole number with a unit B, KB, MB, GB, TB, PB or EB, e.g. 512MB or 10GB",
-    );
-  }
+  const sizeProblem = retentionSizeProblem(prometheusRetentionSize);
+  if (sizeProblem) bad("prometheusRetentionSize", prometheusRetentionSize, sizeProblem);
 
   const trendModeRaw = str("trendMode");
   const trendMode: TrendMode = isTrendMode(trendModeRaw) ? trendModeRaw : CONFIG_DEFAULTS.trendMode;
