@@ -83,6 +83,10 @@ const ARG_LABELS: Record<ConfigKey, string> = {
   prometheusPort: "prometheusPort",
   prometheusRetentionTime: "prometheusRetentionTime",
   prometheusRetentionSize: "prometheusRetentionSize",
+  // Consent to changes against the last deployment is the stack's (index.ts), not the component's.
+  allowRetentionDecrease: "allowRetentionDecrease",
+  allowImageDowngrade: "allowImageDowngrade",
+  migrationBackup: "migrationBackup",
   trendMode: "trendMode",
   protectVolumes: "protectVolumes",
   prometheusVolumeName: "volumes.prometheus",

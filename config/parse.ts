@@ -191,6 +191,7 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   const prometheusRetentionSize = str("prometheusRetentionSize");
   const sizeProblem = retentionSizeProblem(prometheusRetentionSize);
   if (sizeProblem) bad("prometheusRetentionSize", prometheusRetentionSize, sizeProblem);
+  const allowRetentionDecrease = bool("allowRetentionDecrease");
 
   const trendModeRaw = str("trendMode");
   const trendMode: TrendMode = isTrendMode(trendModeRaw) ? trendModeRaw : CONFIG_DEFAULTS.trendMode;
@@ -285,6 +286,18 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafana: image("grafanaImage", GRAFANA_IMAGE),
     k6: image("k6Image", K6_IMAGE),
   };
+
+  const allowImageDowngrade = bool("allowImageDowngrade");
+  const migrationBackupRaw = str("migrationBackup");
+  const migrationBackup =
+    migrationBackupRaw === "" ? undefined : path.resolve(ctx.repoRoot, migrationBackupRaw);
+  if (migrationBackup !== undefined && !fs.existsSync(path.join(migrationBackup, "manifest.json"))) {
+    bad(
+      "migrationBackup",
+      migrationBackupRaw,
+      `a backup directory holding manifest.json (made by npm run backup), absolute or relative to the repository root; ${path.join(migrationBackup, "manifest.json")} does not exist (empty: search backups/${ctx.stack}/)`,
+    );
+  }
 
   const k6Enabled = bool("k6Enabled");
   const k6Dir = path.join(ctx.provisioningDir ?? path.join(ctx.repoRoot, "provisioning"), "k6");
@@ -423,6 +436,11 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     volumes,
     grafanaAdminUser,
     grafanaAdminPassword: grafanaAdminPassword === "" ? undefined : grafanaAdminPassword,
+    consent: {
+      retentionDecrease: allowRetentionDecrease,
+      imageDowngrade: allowImageDowngrade,
+      migrationBackup,
+    },
     images,
     k6: k6Enabled ? { scriptInK6Dir, scriptHostPath, targetUrl, env, pushInterval } : undefined,
     scrapeTargets: scrape.targets,
