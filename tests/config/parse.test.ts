@@ -419,7 +419,8 @@ describe("stack config", () => {
       /k6-observatory:grafanaPort = "99999"[\s\S]*k6-observatory:trendMode = "histogram"/,
     );
     expect((failure as ProgramError).declared).toBe(0);
-  });
+    // The program's first import compiles it: seconds on 2 busy cores.
+  }, 30_000);
 
   test("the program sees whether the stack stores the password encrypted", async () => {
     await expect(runProgram({ grafanaAdminPassword: "long-enough-password" })).resolves.toBeDefined();
@@ -431,5 +432,5 @@ describe("stack config", () => {
     ).catch((e: unknown) => e);
     expect((failure as ProgramError).message).toContain("(plaintext, 20 characters)");
     expect((failure as ProgramError).declared).toBe(0);
-  });
+  }, 30_000);
 });
