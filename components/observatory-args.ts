@@ -116,6 +116,10 @@ const ARG_LABELS: Record<ConfigKey, string> = {
   alertmanagerImage: "images.alertmanager",
   prometheusRetentionTime: "prometheusRetentionTime",
   prometheusRetentionSize: "prometheusRetentionSize",
+  // Consent to changes against the last deployment is the stack's (index.ts), not the component's.
+  allowRetentionDecrease: "allowRetentionDecrease",
+  allowImageDowngrade: "allowImageDowngrade",
+  migrationBackup: "migrationBackup",
   trendMode: "trendMode",
   protectVolumes: "protectVolumes",
   prometheusVolumeName: "volumes.prometheus",

@@ -16,6 +16,7 @@ import {
 import { MEMORY_LIMIT_RANGE, PROCESS_LIMITS, parseMemoryMiB } from "../model/container-limits";
 import { K6_ENV_NAME, RESERVED_SCRIPT_ENV, runtimeEnvReason } from "../model/k6";
 import { webhookUrlProblem } from "../model/alertmanager";
+import { retentionSizeProblem, retentionTimeProblem } from "../model/retention";
 import { checkScrapeTargets } from "../model/scrape-targets";
 import {
   CONFIG_DEFAULTS,
@@ -37,8 +38,6 @@ import {
   urlTextProblem,
 } from "../model/net";
 
-const PROMETHEUS_DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
-const PROMETHEUS_SIZE = /^[1-9]\d*(B|KB|MB|GB|TB|PB|EB)$/;
 const GO_DURATION = /^(\d+)(ms|s|m)$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** How the Pulumi CLI (Go's time.Time) rewrites an unquoted YAML date such as 2026-12-01. */
@@ -294,21 +293,12 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
   }
 
   const prometheusRetentionTime = str("prometheusRetentionTime");
-  if (!PROMETHEUS_DURATION.test(prometheusRetentionTime) || !/[1-9]/.test(prometheusRetentionTime)) {
-    bad(
-      "prometheusRetentionTime",
-      prometheusRetentionTime,
-      "a non-zero Prometheus duration with units y, w, d, h, m, s, ms in that order, e.g. 15d, 12w, 1y, 1d12h",
-    );
-  }
+  const timeProblem = retentionTimeProblem(prometheusRetentionTime);
+  if (timeProblem) bad("prometheusRetentionTime", prometheusRetentionTime, timeProblem);
   const prometheusRetentionSize = str("prometheusRetentionSize");
-  if (!PROMETHEUS_SIZE.test(prometheusRetentionSize)) {
-    bad(
-      "prometheusRetentionSize",
-      prometheusRetentionSize,
-      "a positive whole number with a unit B, KB, MB, GB, TB, PB or EB, e.g. 512MB or 10GB",
-    );
-  }
+  const sizeProblem = retentionSizeProblem(prometheusRetentionSize);
+  if (sizeProblem) bad("prometheusRetentionSize", prometheusRetentionSize, sizeProblem);
+  const allowRetentionDecrease = bool("allowRetentionDecrease");
 
   const trendModeRaw = str("trendMode");
   const trendMode: TrendMode = isTrendMode(trendModeRaw) ? trendModeRaw : CONFIG_DEFAULTS.trendMode;
@@ -421,6 +411,18 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     problems.push(
       `${label("alertWebhookUrl")} = (plaintext, ${alertWebhookUrl.length} characters) is not allowed: ` +
         "store it encrypted with `pulumi config set --secret alertWebhookUrl <url>`",
+    );
+  }
+
+  const allowImageDowngrade = bool("allowImageDowngrade");
+  const migrationBackupRaw = str("migrationBackup");
+  const migrationBackup =
+    migrationBackupRaw === "" ? undefined : path.resolve(ctx.repoRoot, migrationBackupRaw);
+  if (migrationBackup !== undefined && !fs.existsSync(path.join(migrationBackup, "manifest.json"))) {
+    bad(
+      "migrationBackup",
+      migrationBackupRaw,
+      `a backup directory holding manifest.json (made by npm run backup), absolute or relative to the repository root; ${path.join(migrationBackup, "manifest.json")} does not exist (empty: search backups/${ctx.stack}/)`,
     );
   }
 
@@ -633,6 +635,11 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     volumes,
     grafanaAdminUser,
     grafanaAdminPassword: grafanaAdminPassword === "" ? undefined : grafanaAdminPassword,
+    consent: {
+      retentionDecrease: allowRetentionDecrease,
+      imageDowngrade: allowImageDowngrade,
+      migrationBackup,
+    },
     images,
     k6: k6Enabled
       ? { scriptInK6Dir, scriptHostPath, targetUrl, targetUrlSecret, env, secretEnv, pushInterval }

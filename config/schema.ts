@@ -19,6 +19,7 @@ export const CONFIG_DEFAULTS = {
   alertmanagerPort: 9093,
   prometheusRetentionTime: "30d",
   prometheusRetentionSize: "10GB",
+  allowRetentionDecrease: false,
   trendMode: "stats" as TrendMode,
   protectVolumes: false,
   prometheusVolumeName: "",
@@ -30,6 +31,8 @@ export const CONFIG_DEFAULTS = {
   k6Image: "",
   alertmanagerImage: "",
   alertWebhookUrl: "",
+  allowImageDowngrade: false,
+  migrationBackup: "",
   k6Enabled: true,
   k6Script: "provisioning/k6/scripts/smoke.js",
   k6TargetUrl: "http://prometheus:9090",
@@ -87,6 +90,15 @@ export interface ObservatoryConfig {
   readonly grafanaAdminUser: string;
   /** Grafana admin password given in config; undefined means generate one. Wrap in pulumi.secret. */
   readonly grafanaAdminPassword?: string;
+  /** Explicit consent to changes against the last deployment that lose or migrate data (config/changes.ts). */
+  readonly consent: {
+    /** A lower retention time or size than the last deployment's is allowed. */
+    readonly retentionDecrease: boolean;
+    /** An older image than the last deployment's is allowed. */
+    readonly imageDowngrade: boolean;
+    /** Absolute backup directory a major Prometheus/Grafana change may rely on; undefined: search backups/<stack>/. */
+    readonly migrationBackup?: string;
+  };
   /** Images to run. */
   readonly images: {
     readonly prometheus: ImageSpec;

@@ -139,3 +139,36 @@ export function malformedImageReason(ref: string): string | undefined {
     return "has a digest that is not sha256: followed by 64 lower-case hex digits";
   return undefined;
 }
+
+/** The `major.minor.patch` a release tag names (`v3.15.1`, `13.0.1-ubuntu`), for ordering images. */
+export interface ReleaseVersion {
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
+}
+
+/** The release version of a tag, or undefined when the tag is not `[v]x.y.z[<suffix>]`. */
+export function releaseVersion(tag: string): ReleaseVersion | undefined {
+  const m = /^v?(\d+)\.(\d+)\.(\d+)(?:$|[-+._])/.exec(tag);
+  if (!m) return undefined;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3]) };
+}
+
+/** Negative when a is older than b, 0 when the same x.y.z, positive when newer. */
+export function compareReleaseVersions(a: ReleaseVersion, b: ReleaseVersion): number {
+  return a.major - b.major || a.minor - b.minor || a.patch - b.patch;
+}
+
+/** `x.y.z` of a version. */
+export function formatReleaseVersion(v: ReleaseVersion): string {
+  return `${v.major}.${v.minor}.${v.patch}`;
+}
+
+/**
+ * The image's name without registry or namespace (`quay.io/prometheus/prometheus` -> `prometheus`):
+ * two references with the same name are taken as versions of one product, so a switch to a mirror
+ * or another namespace cannot hide a downgrade.
+ */
+export function imageBaseName(repo: string): string {
+  return repo.slice(repo.lastIndexOf("/") + 1);
+}

@@ -136,7 +136,7 @@ describe("stack config", () => {
     [
       "retention time zero",
       { prometheusRetentionTime: "0d" },
-      ["k6-observatory:prometheusRetentionTime", '"0d"', "non-zero"],
+      ["k6-observatory:prometheusRetentionTime", '"0d"', "at least 2h"],
     ],
     [
       "retention time units out of order",
@@ -152,6 +152,36 @@ describe("stack config", () => {
       "retention size lowercase unit",
       { prometheusRetentionSize: "10gb" },
       ["k6-observatory:prometheusRetentionSize", '"10gb"', "e.g. 512MB"],
+    ],
+    [
+      "retention time Prometheus refuses (overflows int64 nanoseconds)",
+      { prometheusRetentionTime: "300y" },
+      [
+        "k6-observatory:prometheusRetentionTime",
+        '"300y"',
+        "refuses it (duration out of range)",
+        "at most 292y",
+      ],
+    ],
+    [
+      "retention time that deletes every block",
+      { prometheusRetentionTime: "1m" },
+      ["k6-observatory:prometheusRetentionTime", '"1m"', "at least 2h"],
+    ],
+    [
+      "retention size Prometheus refuses (overflows int64)",
+      { prometheusRetentionSize: "9EB" },
+      ["k6-observatory:prometheusRetentionSize", '"9EB"', "refuses it (units: overflow parsing unit)"],
+    ],
+    [
+      "retention size Prometheus wraps to negative (no size limit)",
+      { prometheusRetentionSize: "8EB" },
+      ["k6-observatory:prometheusRetentionSize", '"8EB"', "negative size, which disables the size limit"],
+    ],
+    [
+      "retention size that deletes every block",
+      { prometheusRetentionSize: "1B" },
+      ["k6-observatory:prometheusRetentionSize", '"1B"', "at least 512MB", "1 bytes"],
     ],
     [
       "unknown trend mode",
@@ -389,7 +419,8 @@ describe("stack config", () => {
       /k6-observatory:grafanaPort = "99999"[\s\S]*k6-observatory:trendMode = "histogram"/,
     );
     expect((failure as ProgramError).declared).toBe(0);
-  });
+    // The program's first import compiles it: seconds on 2 busy cores.
+  }, 30_000);
 
   test("the program sees whether the stack stores the password encrypted", async () => {
     await expect(runProgram({ grafanaAdminPassword: "long-enough-password" })).resolves.toBeDefined();
@@ -401,5 +432,5 @@ describe("stack config", () => {
     ).catch((e: unknown) => e);
     expect((failure as ProgramError).message).toContain("(plaintext, 20 characters)");
     expect((failure as ProgramError).declared).toBe(0);
-  });
+  }, 30_000);
 });

@@ -65,13 +65,15 @@ export class ProgramError extends Error {
  * Runs index.ts once under Pulumi's mocks with the given stack config (keys without namespace,
  * values as the CLI stores them: strings, objects as JSON). Every resource's inputs and options
  * are recorded through a stack transformation, which sees what mocks do not (protect,
- * retainOnDelete, deleteBeforeReplace, ...).
+ * retainOnDelete, deleteBeforeReplace, ...). `previousOutputs` are the stack's outputs of its last
+ * deployment, as the program's self StackReference reads them (none: a first `up`).
  */
 export async function runProgram(
   config: Record<string, string> = {},
   stack = "dev",
   repoRoot: string = programRoot(),
   secretKeys: string[] = ["grafanaAdminPassword"],
+  previousOutputs: Record<string, unknown> = {},
 ): Promise<ProgramRun> {
   let run: ProgramRun | undefined;
   await jest.isolateModulesAsync(async () => {
@@ -107,6 +109,10 @@ export async function runProgram(
               );
               state.bcryptHash = pulumi.secret(BCRYPT_HASH_MOCK);
               break;
+            case "pulumi:pulumi:StackReference":
+              // The stack's own last deployment (index.ts reads it); none unless a test gives one.
+              state.outputs = previousOutputs;
+              break;
           }
           return { id: `${args.name}-id`, state };
         },
@@ -117,6 +123,7 @@ export async function runProgram(
       "k6-observatory",
       stack,
       false,
+      "organization", // what a DIY (file) backend reports; index.ts names its own stack with it
     );
     pulumi.runtime.setAllConfig(
       Object.fromEntries(Object.entries(config).map(([k, v]) => [`k6-observatory:${k}`, v])),
@@ -139,7 +146,13 @@ export async function runProgram(
       });
       try {
         // The module's own exports, not runInPulumiStack's resolved copy, which drops secretness.
-        outputs = { ...((await import(path.join(repoRoot, "index"))) as Record<string, unknown>) };
+        // index.ts is `export = async () => ({...})`; the import gives it as `default`.
+        const mod = (await import(path.join(repoRoot, "index"))) as { default?: unknown };
+        const main = typeof mod === "function" ? mod : mod.default;
+        outputs =
+          typeof main === "function"
+            ? { ...((await (main as () => Promise<Record<string, unknown>>)()) ?? {}) }
+            : { ...(mod as Record<string, unknown>) };
       } catch (e) {
         programError = new ProgramError(e, pending.length);
       }
@@ -266,7 +279,7 @@ export function scratchRepo(): { root: string; cleanup: () => void } {
   fs.mkdirSync(base, { recursive: true });
   const root = fs.mkdtempSync(path.join(base, "repo-"));
   fs.copyFileSync(path.join(REPO_ROOT, "index.ts"), path.join(root, "index.ts"));
-  for (const dir of ["components", "config", "model", "dashboards"]) {
+  for (const dir of ["components", "config", "model", "dashboards", "ops"]) {
     fs.symlinkSync(path.join(REPO_ROOT, dir), path.join(root, dir), "dir");
   }
   fs.cpSync(path.join(REPO_ROOT, "provisioning"), path.join(root, "provisioning"), { recursive: true });

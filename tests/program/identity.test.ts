@@ -16,6 +16,7 @@ async function identity(config: Record<string, string>, stack: string): Promise<
 test("the dev stack's resources keep their types, names, parents and Docker names", async () => {
   expect(await identity({}, "dev")).toMatchInlineSnapshot(`
    [
+     "pulumi:pulumi:StackReference last-deployment",
      "k6obs:stack:Observatory k6obs",
      "k6obs:stack:DataVolumes k6obs-data parent=k6obs",
      "docker:index/volume:Volume k6obs-data-prometheus parent=k6obs-data docker=k6obs-dev-prometheus-data",
@@ -51,6 +52,7 @@ test("a stack without k6 and with a given password declares the same names minus
     ),
   ).toMatchInlineSnapshot(`
    [
+     "pulumi:pulumi:StackReference last-deployment",
      "k6obs:stack:Observatory k6obs",
      "k6obs:stack:DataVolumes k6obs-data parent=k6obs",
      "docker:index/volume:Volume k6obs-data-prometheus parent=k6obs-data docker=k6obs-prod-prometheus-data",

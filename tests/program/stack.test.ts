@@ -75,6 +75,7 @@ describe("the dev stack with default config", () => {
         "k6obs:stack:K6Run k6obs-k6",
         "k6obs:stack:Observatory k6obs",
         "k6obs:stack:Prometheus k6obs-prometheus",
+        "pulumi:pulumi:StackReference last-deployment",
         "random:index/randomPassword:RandomPassword k6obs-grafana-admin-password",
         "random:index/randomPassword:RandomPassword k6obs-prometheus-password",
         "random:index/randomString:RandomString k6obs-k6-run-id",
