@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -13,7 +14,20 @@ import { stackLabels } from "./container-defaults";
 import { PKG, dockerName } from "../model/naming";
 import { Prometheus } from "./prometheus";
 import { Alertmanager } from "./alertmanager";
-import { ObservatoryArgs, provisioningDirOf, resolveObservatoryArgs, targetsDirOf } from "./observatory-args";
+import {
+  ObservatoryArgs,
+  provisioningDirOf,
+  resolveObservatoryArgs,
+  stackConfigDirOf,
+  targetsDirOf,
+} from "./observatory-args";
+import {
+  PROMETHEUS_STACK_CONFIG_DIR,
+  STACK_CONFIG_FILE,
+  remoteWriteSecretFiles,
+  remoteWriteSection,
+  withRemoteWrite,
+} from "../model/remote-write";
 import { ScrapeTarget, TARGETS_FILE, renderTargetGroups } from "../model/scrape-targets";
 import { PROMETHEUS_INTERNAL_PORT, prometheusFlags } from "../model/prometheus";
 import { TrendMode } from "../model/trend-mode";
@@ -47,6 +61,12 @@ export function checkProvisioning(provisioningDir: string, trendMode: string): v
         "They are part of the repository; restore them with git, or run `npm run provisioning:build` for the generated ones.",
     );
   }
+}
+
+/** Writes a file beside, then renames it, so Prometheus never reads half a file. */
+function writeAtomically(file: string, text: string): void {
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 /** Writes the targets file beside, then renames it, so Prometheus never reads half a file. */
@@ -104,6 +124,26 @@ export class Observatory extends pulumi.ComponentResource {
     const targetsDir = targetsDirOf(args);
     fs.mkdirSync(targetsDir, { recursive: true });
     if (!pulumi.runtime.isDryRun()) writeTargetsFile(targetsDir, cfg.scrapeTargets);
+    // remote_write has no include file in Prometheus and a stack's targets cannot live in git: with
+    // targets set, Prometheus reads a per-stack copy of the committed config plus remote_write
+    // (paths of credential files only), written on `up` like the targets file; its content joins
+    // the reload hash, so a target or queue edit reloads Prometheus without restarting it.
+    const stackConfig =
+      cfg.remoteWrite.length === 0
+        ? undefined
+        : {
+            dir: stackConfigDirOf(args),
+            text: withRemoteWrite(
+              fs.readFileSync(path.join(paths.prometheus, "prometheus.yml"), "utf8"),
+              remoteWriteSection(cfg.remoteWrite, { trendMode: cfg.trendMode }),
+            ),
+          };
+    if (stackConfig) {
+      fs.mkdirSync(stackConfig.dir, { recursive: true });
+      if (!pulumi.runtime.isDryRun())
+        writeAtomically(path.join(stackConfig.dir, STACK_CONFIG_FILE), stackConfig.text);
+    }
+    const committedHash = hashDirectory(paths.prometheus);
 
     this.volumes = new DataVolumes(
       `${name}-data`,
@@ -135,14 +175,25 @@ export class Observatory extends pulumi.ComponentResource {
           trendMode: cfg.trendMode,
           retentionTime: cfg.prometheusRetentionTime,
           retentionSize: cfg.prometheusRetentionSize,
+          ...(stackConfig ? { configFile: `${PROMETHEUS_STACK_CONFIG_DIR}/${STACK_CONFIG_FILE}` } : {}),
         }),
         network: this.network.name,
         dataVolume: this.volumes.prometheus.name,
         configDir: paths.prometheus,
-        configHash: hashDirectory(paths.prometheus),
+        configHash: stackConfig
+          ? crypto.createHash("sha256").update(`${committedHash}\0${stackConfig.text}`).digest("hex")
+          : committedHash,
         port: { ip: cfg.bindAddress, external: cfg.prometheusPort, internal: PROMETHEUS_INTERNAL_PORT },
         targets: { dir: targetsDir },
         limits: cfg.limits.prometheus,
+        ...(stackConfig
+          ? {
+              remoteWrite: {
+                configDir: stackConfig.dir,
+                secretFiles: remoteWriteSecretFiles(cfg.remoteWrite),
+              },
+            }
+          : {}),
       },
       { parent: this },
     );

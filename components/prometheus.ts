@@ -22,6 +22,7 @@ import {
 import { DOCKER_HOST_NAME } from "../model/scrape-targets";
 import { ContainerLimits, PROCESS_LIMITS, RELOAD_MEMORY_MIB, goMemLimit } from "../model/container-limits";
 import { PROMETHEUS_LIVENESS, supervisedEntrypoint } from "../model/supervisor";
+import { PROMETHEUS_STACK_CONFIG_DIR, RemoteWriteSecretFile } from "../model/remote-write";
 
 /** Arguments of {@link Prometheus}. */
 export interface PrometheusArgs {
@@ -48,6 +49,16 @@ export interface PrometheusArgs {
   readonly targets?: { readonly dir: string };
   /** Memory and process limits of the server (its Go runtime gets GOMEMLIMIT at 90% of the memory). */
   readonly limits: ContainerLimits;
+  /**
+   * The stack's own config (the committed one plus remote_write, model/remote-write.ts): its host
+   * directory, mounted read-only at PROMETHEUS_STACK_CONFIG_DIR (the flags must point
+   * --config.file there; include its content in configHash), and the credential files it names,
+   * uploaded as secrets. Omitted: the committed config only.
+   */
+  readonly remoteWrite?: {
+    readonly configDir: string;
+    readonly secretFiles: readonly RemoteWriteSecretFile[];
+  };
 }
 
 /** Prometheus server with a remote-write receiver, plus the one-shot container that reloads its config. */
@@ -90,7 +101,28 @@ export class Prometheus extends pulumi.ComponentResource {
           ...(args.targets
             ? [{ type: "bind", source: args.targets.dir, target: PROMETHEUS_TARGETS_DIR, readOnly: true }]
             : []),
+          ...(args.remoteWrite
+            ? [
+                {
+                  type: "bind",
+                  source: args.remoteWrite.configDir,
+                  target: PROMETHEUS_STACK_CONFIG_DIR,
+                  readOnly: true,
+                },
+              ]
+            : []),
         ],
+        // Credentials as files in the container, never in its env, command or the rendered config:
+        // `docker inspect` shows none of them and, with additionalSecretOutputs, neither do previews.
+        // Prometheus re-reads them on every request; a changed one replaces the container.
+        ...(args.remoteWrite && args.remoteWrite.secretFiles.length > 0
+          ? {
+              uploads: args.remoteWrite.secretFiles.map((f) => ({
+                file: f.path,
+                content: pulumi.secret(f.content),
+              })),
+            }
+          : {}),
         networksAdvanced: [{ name: args.network, aliases: [PROMETHEUS_ALIAS] }],
         // Declared whether or not a target is on the Docker host today: a hosts change replaces
         // the container, and adding such a target later should only rewrite the targets file.
@@ -123,6 +155,7 @@ export class Prometheus extends pulumi.ComponentResource {
         deleteBeforeReplace: true,
         // The provider stores a changed healthcheck without applying it to the running container.
         replaceOnChanges: ["healthcheck"],
+        additionalSecretOutputs: ["uploads"],
       },
     );
 

@@ -50,8 +50,8 @@ describe("stack setting prometheusRemoteWrite", () => {
         queue: { maxShards: 4, batchSendDeadline: "10s" },
       },
     ]).remoteWrite;
-    expect(t.queue).toEqual({ ...REMOTE_WRITE_QUEUE_DEFAULTS, maxShards: 4, batchSendDeadline: "10s" });
-    expect(t.k6Only).toBe(false);
+    expect(t!.queue).toEqual({ ...REMOTE_WRITE_QUEUE_DEFAULTS, maxShards: 4, batchSendDeadline: "10s" });
+    expect(t!.k6Only).toBe(false);
   });
 
   test("plaintext credentials are refused, without echoing them", () => {
