@@ -38,6 +38,8 @@ export interface PrometheusOptions {
   readonly grafanaTarget?: string;
   /** `host:port` of an Alertmanager to send alerts to and scrape (default none). */
   readonly alertmanagerTarget?: string;
+  /** Post-process the rendered config text, as the stack does for remote_write (model/remote-write.ts). */
+  readonly editConfig?: (text: string) => string;
 }
 
 /** A JSON answer of Prometheus' HTTP API. */
@@ -103,14 +105,16 @@ export class PrometheusServer {
     // unless given), the rules' and targets' paths.
     fs.writeFileSync(
       configFile,
-      renderPrometheusConfig({
-        selfTarget: `127.0.0.1:${port}`,
-        grafanaTarget: options.grafanaTarget ?? "",
-        alertmanagerTarget: options.alertmanagerTarget ?? "",
-        rulesDir: options.rulesDir ?? RULES_DIR,
-        targetsDir,
-        scrapeInterval: options.scrapeInterval,
-      }),
+      (options.editConfig ?? ((text: string) => text))(
+        renderPrometheusConfig({
+          selfTarget: `127.0.0.1:${port}`,
+          grafanaTarget: options.grafanaTarget ?? "",
+          alertmanagerTarget: options.alertmanagerTarget ?? "",
+          rulesDir: options.rulesDir ?? RULES_DIR,
+          targetsDir,
+          scrapeInterval: options.scrapeInterval,
+        }),
+      ),
     );
     let flags = prometheusFlags({
       version: PROMETHEUS_IMAGE.tag,
