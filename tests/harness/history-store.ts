@@ -24,7 +24,7 @@ export class HistoryStore {
   public logs = "";
   private readonly exited: Promise<number | null>;
   private constructor(
-    /** `http://127.0.0.1:<port>`. */
+    /** `http://<host>:<port>`. */
     public readonly url: string,
     public readonly workDir: string,
     private readonly child: ChildProcess,
@@ -39,7 +39,8 @@ export class HistoryStore {
     return `${this.url}/api/v1/write`;
   }
 
-  static async start(tools: Tools): Promise<HistoryStore> {
+  /** Starts one; `host` is the address it listens on (127.0.0.1, or a Docker bridge gateway for containers). */
+  static async start(tools: Tools, host = "127.0.0.1"): Promise<HistoryStore> {
     const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-history-store-"));
     const port = await freePort();
     const targetsDir = path.join(workDir, "targets");
@@ -50,7 +51,7 @@ export class HistoryStore {
     fs.writeFileSync(
       configFile,
       renderPrometheusConfig({
-        selfTarget: `127.0.0.1:${port}`,
+        selfTarget: `${host}:${port}`,
         grafanaTarget: "",
         rulesDir: RULES_DIR,
         targetsDir,
@@ -66,12 +67,12 @@ export class HistoryStore {
         retentionSize: stackDefault("prometheusRetentionSize"),
         configFile,
         dataDir: path.join(workDir, "data"),
-        listenAddress: `127.0.0.1:${port}`,
+        listenAddress: `${host}:${port}`,
       }),
       `--web.config.file=${webConfig}`,
     ];
     const store = new HistoryStore(
-      `http://127.0.0.1:${port}`,
+      `http://${host}:${port}`,
       workDir,
       spawn(tools.prometheus, flags, { stdio: ["ignore", "pipe", "pipe"] }),
     );
