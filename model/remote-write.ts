@@ -108,17 +108,18 @@ function durationMs(value: string): number | undefined {
  * was given without showing a secret.
  */
 export function redactRemoteWrite(value: unknown): unknown {
-  if (!Array.isArray(value)) return value;
-  return value.map((entry: unknown) => {
-    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return entry;
-    const copy: Record<string, unknown> = { ...(entry as Record<string, unknown>) };
-    for (const f of SECRET_FIELDS) {
-      const v = copy[f];
-      if (v !== undefined) copy[f] = typeof v === "string" ? `(secret, ${v.length} characters)` : "(secret)";
-    }
-    if (typeof copy.url === "string") copy.url = redactUrl(copy.url);
-    return copy;
-  });
+  if (Array.isArray(value)) return value.map(redactRemoteWrite);
+  if (typeof value === "string") return redactUrl(value);
+  if (typeof value !== "object" || value === null) return value;
+  // Any field that looks like a credential, at any depth: a user may write Prometheus' own shape
+  // (basic_auth.password, authorization.credentials), which is refused but must not be echoed.
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) =>
+      /pass|token|secret|credential|auth|key/i.test(k) && (typeof v === "string" || typeof v === "number")
+        ? [k, typeof v === "string" ? `(secret, ${v.length} characters)` : "(secret)"]
+        : [k, redactRemoteWrite(v)],
+    ),
+  );
 }
 
 /** A URL with any userinfo replaced, so a password pasted into a URL is never echoed. */

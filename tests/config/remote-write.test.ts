@@ -102,6 +102,11 @@ describe("stack setting prometheusRemoteWrite", () => {
       [{ url: "https://m.example.com/push", headers: {} }],
       ["unknown fields headers", "allowed"],
     ],
+    [
+      "Prometheus' own auth shape (refused, not echoed)",
+      [{ url: "https://m.example.com/push", basic_auth: { username: "u", password: SECRET } }],
+      ["unknown fields basic_auth", `(secret, ${SECRET.length} characters)`],
+    ],
     ["user without password", [{ url: "https://m.example.com/push", username: "u" }], ["go together"]],
     [
       "basic auth and bearer",
