@@ -124,8 +124,8 @@ export class Observatory extends pulumi.ComponentResource {
     const targetsDir = targetsDirOf(args);
     fs.mkdirSync(targetsDir, { recursive: true });
     if (!pulumi.runtime.isDryRun()) writeTargetsFile(targetsDir, cfg.scrapeTargets);
-    // remote_write has no include file in Prometheus and a stack's targets cannot live in git: with
-    // targets set, Prometheus reads a per-stack copy of the committed config plus remote_write
+    // remote_write has no include file in Prometheus and a stack's stores cannot live in git: with
+    // remote-write targets set, Prometheus reads a per-stack copy of the committed config plus remote_write
     // (paths of credential files only), written on `up` like the targets file; its content joins
     // the reload hash, so a target or queue edit reloads Prometheus without restarting it.
     const stackConfig =
