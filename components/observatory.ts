@@ -125,9 +125,9 @@ export class Observatory extends pulumi.ComponentResource {
     fs.mkdirSync(targetsDir, { recursive: true });
     if (!pulumi.runtime.isDryRun()) writeTargetsFile(targetsDir, cfg.scrapeTargets);
     // remote_write has no include file in Prometheus and a stack's stores cannot live in git: with
-    // remote-write targets set, Prometheus reads a per-stack copy of the committed config plus remote_write
-    // (paths of credential files only), written on `up` like the targets file; its content joins
-    // the reload hash, so a target or queue edit reloads Prometheus without restarting it.
+    // remote-write targets set, Prometheus reads a per-stack copy of the committed config plus
+    // remote_write (paths of credential files only), written on `up` like the targets file; its
+    // content joins the reload hash, so a URL or queue edit reloads Prometheus without a restart.
     const stackConfig =
       cfg.remoteWrite.length === 0
         ? undefined
