@@ -137,10 +137,21 @@ describe("a stats-mode stack with k6Only and a second target with a wrong passwo
       () => names(store),
       (n) => JSON.stringify(n) === JSON.stringify(inSender),
     );
+    // The last batches may still be on their way (batch deadline 1s): wait for equal values.
     const series = `count(last_over_time({testid="${testId}"}[1h]))`;
-    expect(await store.scalar(series)).toBe(await sender.scalar(series));
+    const expectedSeries = await sender.scalar(series);
+    await eventually(
+      "series count in the store",
+      () => store.scalar(series),
+      (n) => n === expectedSeries,
+    );
     const reqs = `sum(max_over_time(k6_http_reqs_total{testid="${testId}"}[1h]))`;
-    expect(await store.scalar(reqs)).toBe(await sender.scalar(reqs));
+    const expectedReqs = await sender.scalar(reqs);
+    await eventually(
+      "the run's request count in the store",
+      () => store.scalar(reqs),
+      (n) => n === expectedReqs,
+    );
     expect(await sender.scalar(reqs)).toBeGreaterThan(10);
   }, 90_000);
 
