@@ -53,6 +53,7 @@ export class HistoryStore {
       renderPrometheusConfig({
         selfTarget: `${host}:${port}`,
         grafanaTarget: "",
+        alertmanagerTarget: "",
         rulesDir: RULES_DIR,
         targetsDir,
       }),
