@@ -9,6 +9,7 @@ import {
   pinnedImage,
   portBlock,
   stackLabels,
+  UPLOADS_NEED_WRITABLE_ROOTFS,
 } from "./container-defaults";
 import { PKG, dockerName } from "../model/naming";
 import {
@@ -147,7 +148,15 @@ export class Prometheus extends pulumi.ComponentResource {
         // On SIGTERM Prometheus finishes a running head compaction, then syncs and closes the WAL
         // and blocks; a SIGKILL before that (the provider's default grace is 0) costs a WAL replay
         // and leaves half-written blocks behind. Docker stops waiting as soon as it has exited.
-        ...hardened({ limits: args.limits, stopGraceSeconds: 120 }),
+        // Credential uploads need a writable root filesystem (as Grafana's password upload does);
+        // without remote-write credentials it stays read-only.
+        ...hardened({
+          limits: args.limits,
+          stopGraceSeconds: 120,
+          ...(args.remoteWrite && args.remoteWrite.secretFiles.length > 0
+            ? { writableRootfsReason: UPLOADS_NEED_WRITABLE_ROOTFS }
+            : {}),
+        }),
       },
       {
         parent: this,

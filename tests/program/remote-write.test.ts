@@ -89,6 +89,9 @@ describe("prometheusRemoteWrite", () => {
     ]);
     expect(prom.secretInputs).toContain("uploads");
     expect(prom.opts.additionalSecretOutputs).toContain("uploads");
+    // docker cp is refused into a read-only root filesystem: only a stack with credentials gives it up.
+    expect(prom.inputs.readOnly).toBe(false);
+    expect(plain.one("Container", "prometheus-container").inputs.readOnly).toBe(true);
     for (const r of run.resources) {
       const shown = JSON.stringify({ ...r.inputs, uploads: undefined });
       expect([r.name, shown.includes(PASSWORD) || shown.includes(TOKEN)]).toEqual([r.name, false]);
