@@ -5,12 +5,13 @@
 // pass/fail. Loopback only. Results go to stdout and results/bench.json; docs/BENCHMARKS.md records
 // a run.
 //
-// Env: BENCH_ONLY (comma list of cardinality,overhead,dashboards,storage), BENCH_RUNS (24 stored runs per
+// Env: BENCH_ONLY (comma list of cardinality,overhead,dashboards,storage,history), BENCH_RUNS (24 stored runs per
 // mode), BENCH_RUN_SECONDS (300, length of each stored run), BENCH_CONCURRENCY (12 k6 processes per
 // mode at once), BENCH_STORAGE_SECONDS (120, runs of the storage matrix), BENCH_ROUNDS (5 interleaved
 // overhead rounds), BENCH_REPS (9 timings per query). BENCH_ONLY=real-engine (not in the default
 // list: it needs a Docker Engine and the Pulumi engine) times up/preview/destroy and each change
-// class on the real engines (bench/real-engine.ts).
+// class on the real engines (bench/real-engine.ts). BENCH_ONLY=history (bench/history.ts): one
+// runner's req/s and remote_write's cost per run; BENCH_THROUGHPUT_SECONDS (10), BENCH_HISTORY_SECONDS (120).
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -25,6 +26,12 @@ import { benchDashboardCost, printDashboardCost, rulesDirWithCandidates, storeRu
 import { PUSH_INTERVALS, benchOverhead, printOverhead } from "./overhead";
 import { ADMIN_API_FLAG, StorageResult, benchStorageMatrix, k6BlockBytes, printStorage } from "./storage";
 import { benchRealEngine, printRealEngine } from "./real-engine";
+import {
+  benchRemoteWriteCost,
+  benchRunnerThroughput,
+  printRemoteWriteCost,
+  printThroughput,
+} from "./history";
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -32,7 +39,9 @@ function intEnv(name: string, fallback: number): number {
 }
 
 async function main(): Promise<void> {
-  const only = new Set((process.env.BENCH_ONLY ?? "cardinality,overhead,dashboards,storage").split(","));
+  const only = new Set(
+    (process.env.BENCH_ONLY ?? "cardinality,overhead,dashboards,storage,history").split(","),
+  );
   const started = Date.now();
   console.log(
     `k6-observatory bench on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"}), node ${process.version}`,
@@ -133,6 +142,24 @@ async function main(): Promise<void> {
           fs.rmSync(dir, { recursive: true, force: true });
         }
       }
+    }
+
+    if (only.has("history")) {
+      const seconds = intEnv("BENCH_THROUGHPUT_SECONDS", 10);
+      const throughput = await benchRunnerThroughput(tools, target, {
+        vuCounts: [1, 2, 4, 8, 16],
+        seconds,
+        reps: intEnv("BENCH_ROUNDS", 5),
+      });
+      report.runnerThroughput = throughput;
+      print(printThroughput(throughput, seconds));
+      const vus = 10;
+      const cost = await benchRemoteWriteCost(tools, target, {
+        runSeconds: intEnv("BENCH_HISTORY_SECONDS", 120),
+        vus,
+      });
+      report.remoteWriteCost = cost;
+      print(printRemoteWriteCost(cost, vus));
     }
 
     if (only.has("real-engine")) {

@@ -1,6 +1,7 @@
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { ConfigKey, ObservatoryConfig, parseConfig } from "../config";
+import { RemoteWriteQueue } from "../model/remote-write";
 import { ScrapeTarget } from "../model/scrape-targets";
 import { TrendMode } from "../model/trend-mode";
 
@@ -78,6 +79,11 @@ export interface ObservatoryArgs {
   /** The user's services Prometheus scrapes beside itself and Grafana (default none). */
   readonly scrapeTargets?: readonly ScrapeTarget[];
   /**
+   * Long-term stores Prometheus forwards to with remote_write (default none), validated like the
+   * `prometheusRemoteWrite` stack setting; credentials are uploaded as secrets, never rendered.
+   */
+  readonly remoteWrite?: readonly RemoteWriteTargetArgs[];
+  /**
    * Host directory Prometheus reads the scrape targets file from; created when missing (default
    * `<provisioningDir>/../.k6obs/<stack>/prometheus-targets`).
    */
@@ -87,6 +93,29 @@ export interface ObservatoryArgs {
    * 2g / 1g / 2g. Prometheus' Go runtime gets GOMEMLIMIT at 90% of its limit.
    */
   readonly memoryLimits?: { readonly prometheus?: string; readonly grafana?: string; readonly k6?: string };
+}
+
+/** One remote-write target as an arg (the stack setting's entry shape); defaults as in model/remote-write.ts. */
+export interface RemoteWriteTargetArgs {
+  /** Write endpoint, http(s), without credentials. */
+  readonly url: string;
+  /** Unique name (default from the url's host). */
+  readonly name?: string;
+  /** Basic auth user, with password. */
+  readonly username?: string;
+  /** Basic auth password. */
+  readonly password?: string;
+  /** Bearer token, instead of basic auth. */
+  readonly bearerToken?: string;
+  /** Send only k6's series (default true). */
+  readonly k6Only?: boolean;
+  /** Queue settings overriding the defaults. */
+  readonly queue?: Partial<RemoteWriteQueue>;
+}
+
+/** The absolute host directory of the stack's generated Prometheus config (remote_write). */
+export function stackConfigDirOf(args: ObservatoryArgs): string {
+  return path.resolve(path.join(provisioningDirOf(args), "..", ".k6obs", args.stack, "prometheus-config"));
 }
 
 /** The absolute host directory of the scrape targets file the args select. */
@@ -139,6 +168,7 @@ const ARG_LABELS: Record<ConfigKey, string> = {
   prometheusMemoryLimit: "memoryLimits.prometheus",
   grafanaMemoryLimit: "memoryLimits.grafana",
   k6MemoryLimit: "memoryLimits.k6",
+  prometheusRemoteWrite: "remoteWrite",
 };
 
 /**
@@ -182,6 +212,7 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     prometheusMemoryLimit: args.memoryLimits?.prometheus,
     grafanaMemoryLimit: args.memoryLimits?.grafana,
     k6MemoryLimit: args.memoryLimits?.k6,
+    prometheusRemoteWrite: args.remoteWrite === undefined ? undefined : JSON.stringify(args.remoteWrite),
   };
   return parseConfig((key) => raw[key], {
     stack: args.stack,
@@ -246,5 +277,6 @@ export function observatoryArgsFromConfig(
       grafana: String(config.limits.grafana.memoryMiB),
       k6: String(config.limits.k6.memoryMiB),
     },
+    remoteWrite: config.remoteWrite,
   };
 }

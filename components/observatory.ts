@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -13,7 +14,20 @@ import { stackLabels } from "./container-defaults";
 import { PKG, dockerName } from "../model/naming";
 import { Prometheus } from "./prometheus";
 import { Alertmanager } from "./alertmanager";
-import { ObservatoryArgs, provisioningDirOf, resolveObservatoryArgs, targetsDirOf } from "./observatory-args";
+import {
+  ObservatoryArgs,
+  provisioningDirOf,
+  resolveObservatoryArgs,
+  stackConfigDirOf,
+  targetsDirOf,
+} from "./observatory-args";
+import {
+  PROMETHEUS_STACK_CONFIG_DIR,
+  STACK_CONFIG_FILE,
+  remoteWriteSecretFiles,
+  remoteWriteSection,
+  withRemoteWrite,
+} from "../model/remote-write";
 import { ScrapeTarget, TARGETS_FILE, renderTargetGroups } from "../model/scrape-targets";
 import {
   GRAFANA_PROMETHEUS_PASSWORD_FILE,
@@ -54,6 +68,12 @@ export function checkProvisioning(provisioningDir: string, trendMode: string): v
         "They are part of the repository; restore them with git, or run `npm run provisioning:build` for the generated ones.",
     );
   }
+}
+
+/** Writes a file beside, then renames it, so Prometheus never reads half a file. */
+function writeAtomically(file: string, text: string): void {
+  fs.writeFileSync(`${file}.tmp`, text);
+  fs.renameSync(`${file}.tmp`, file);
 }
 
 /** Writes the targets file beside, then renames it, so Prometheus never reads half a file. */
@@ -121,6 +141,26 @@ export class Observatory extends pulumi.ComponentResource {
     const targetsDir = targetsDirOf(args);
     fs.mkdirSync(targetsDir, { recursive: true });
     if (!pulumi.runtime.isDryRun()) writeTargetsFile(targetsDir, cfg.scrapeTargets);
+    // remote_write has no include file in Prometheus and a stack's stores cannot live in git: with
+    // remote-write targets set, Prometheus reads a per-stack copy of the committed config plus
+    // remote_write (paths of credential files only), written on `up` like the targets file; its
+    // content joins the reload hash, so a URL or queue edit reloads Prometheus without a restart.
+    const stackConfig =
+      cfg.remoteWrite.length === 0
+        ? undefined
+        : {
+            dir: stackConfigDirOf(args),
+            text: withRemoteWrite(
+              fs.readFileSync(path.join(paths.prometheus, "prometheus.yml"), "utf8"),
+              remoteWriteSection(cfg.remoteWrite, { trendMode: cfg.trendMode }),
+            ),
+          };
+    if (stackConfig) {
+      fs.mkdirSync(stackConfig.dir, { recursive: true });
+      if (!pulumi.runtime.isDryRun())
+        writeAtomically(path.join(stackConfig.dir, STACK_CONFIG_FILE), stackConfig.text);
+    }
+    const committedHash = hashDirectory(paths.prometheus);
 
     this.volumes = new DataVolumes(
       `${name}-data`,
@@ -165,11 +205,14 @@ export class Observatory extends pulumi.ComponentResource {
           retentionTime: cfg.prometheusRetentionTime,
           retentionSize: cfg.prometheusRetentionSize,
           webConfigFile: cfg.prometheusAuth ? PROMETHEUS_WEB_CONFIG_FILE : undefined,
+          ...(stackConfig ? { configFile: `${PROMETHEUS_STACK_CONFIG_DIR}/${STACK_CONFIG_FILE}` } : {}),
         }),
         network: this.network.name,
         dataVolume: this.volumes.prometheus.name,
         configDir: paths.prometheus,
-        configHash: hashDirectory(paths.prometheus),
+        configHash: stackConfig
+          ? crypto.createHash("sha256").update(`${committedHash}\0${stackConfig.text}`).digest("hex")
+          : committedHash,
         port: {
           ip: cfg.prometheusBindAddress,
           external: cfg.prometheusPort,
@@ -185,6 +228,14 @@ export class Observatory extends pulumi.ComponentResource {
               )
             : undefined,
         },
+        ...(stackConfig
+          ? {
+              remoteWrite: {
+                configDir: stackConfig.dir,
+                secretFiles: remoteWriteSecretFiles(cfg.remoteWrite),
+              },
+            }
+          : {}),
       },
       { parent: this },
     );

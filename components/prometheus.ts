@@ -27,6 +27,7 @@ import {
 import { DOCKER_HOST_NAME } from "../model/scrape-targets";
 import { ContainerLimits, PROCESS_LIMITS, RELOAD_MEMORY_MIB, goMemLimit } from "../model/container-limits";
 import { PROMETHEUS_LIVENESS, supervisedEntrypoint } from "../model/supervisor";
+import { PROMETHEUS_STACK_CONFIG_DIR, RemoteWriteSecretFile } from "../model/remote-write";
 
 /** Arguments of {@link Prometheus}. */
 export interface PrometheusArgs {
@@ -53,6 +54,16 @@ export interface PrometheusArgs {
   readonly targets?: { readonly dir: string };
   /** Memory and process limits of the server (its Go runtime gets GOMEMLIMIT at 90% of the memory). */
   readonly limits: ContainerLimits;
+  /**
+   * The stack's own config (the committed one plus remote_write, model/remote-write.ts): its host
+   * directory, mounted read-only at PROMETHEUS_STACK_CONFIG_DIR (the flags must point
+   * --config.file there; include its content in configHash), and the credential files it names,
+   * uploaded as secrets. Omitted: the committed config only.
+   */
+  readonly remoteWrite?: {
+    readonly configDir: string;
+    readonly secretFiles: readonly RemoteWriteSecretFile[];
+  };
   /** Basic auth of every endpoint; see {@link PrometheusAuth}. */
   readonly auth: PrometheusAuth;
 }
@@ -112,6 +123,9 @@ export class Prometheus extends pulumi.ComponentResource {
     const uploads = [
       secretFile(PROMETHEUS_PASSWORD_FILE, args.auth.password),
       ...(webConfig !== undefined ? [secretFile(PROMETHEUS_WEB_CONFIG_FILE, webConfig)] : []),
+      // Remote-write credentials as files, never in the env, command or rendered config; Prometheus
+      // re-reads them on every request.
+      ...(args.remoteWrite?.secretFiles ?? []).map((f) => secretFile(f.path, f.content)),
     ];
     const readyUrl = `localhost:${PROMETHEUS_INTERNAL_PORT}`;
 
@@ -133,6 +147,16 @@ export class Prometheus extends pulumi.ComponentResource {
           { type: "bind", source: args.configDir, target: PROMETHEUS_CONFIG_DIR, readOnly: true },
           ...(args.targets
             ? [{ type: "bind", source: args.targets.dir, target: PROMETHEUS_TARGETS_DIR, readOnly: true }]
+            : []),
+          ...(args.remoteWrite
+            ? [
+                {
+                  type: "bind",
+                  source: args.remoteWrite.configDir,
+                  target: PROMETHEUS_STACK_CONFIG_DIR,
+                  readOnly: true,
+                },
+              ]
             : []),
         ],
         networksAdvanced: [{ name: args.network, aliases: [PROMETHEUS_ALIAS] }],

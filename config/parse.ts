@@ -18,6 +18,7 @@ import { K6_ENV_NAME, RESERVED_SCRIPT_ENV, runtimeEnvReason } from "../model/k6"
 import { webhookUrlProblem } from "../model/alertmanager";
 import { retentionSizeProblem, retentionTimeProblem } from "../model/retention";
 import { checkScrapeTargets } from "../model/scrape-targets";
+import { checkRemoteWrite, hasRemoteWriteCredentials, redactRemoteWrite } from "../model/remote-write";
 import {
   CONFIG_DEFAULTS,
   CONFIG_NAMESPACE,
@@ -614,6 +615,29 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     grafana: memory("grafanaMemoryLimit", "grafana"),
     k6: memory("k6MemoryLimit", "k6"),
   };
+  const remoteWriteRaw = str("prometheusRemoteWrite");
+  let remoteWriteParsed: unknown;
+  try {
+    remoteWriteParsed = JSON.parse(remoteWriteRaw);
+  } catch {
+    remoteWriteParsed = undefined;
+  }
+  // Never echo a credential: messages show the value with secrets described.
+  const remoteWriteShown =
+    remoteWriteParsed === undefined ? "(not JSON)" : JSON.stringify(redactRemoteWrite(remoteWriteParsed));
+  const remoteWrite = checkRemoteWrite(remoteWriteParsed);
+  for (const p of remoteWrite.problems) bad("prometheusRemoteWrite", remoteWriteShown, p);
+  if (
+    hasRemoteWriteCredentials(remoteWriteParsed) &&
+    ctx.isSecret &&
+    !ctx.isSecret("prometheusRemoteWrite")
+  ) {
+    bad(
+      "prometheusRemoteWrite",
+      remoteWriteShown,
+      "credentials in plaintext; store each one encrypted, e.g. `pulumi config set --secret --path 'prometheusRemoteWrite[0].password' <value>`",
+    );
+  }
 
   if (problems.length > 0) {
     throw new ConfigError(problems, ctx.subject);
@@ -646,5 +670,6 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
       : undefined,
     scrapeTargets: scrape.targets,
     limits,
+    remoteWrite: remoteWrite.targets,
   };
 }

@@ -1,5 +1,6 @@
 import { ContainerLimits, LimitedService } from "../model/container-limits";
 import { ImageSpec } from "../model/images";
+import { RemoteWriteTarget } from "../model/remote-write";
 import { ScrapeTarget } from "../model/scrape-targets";
 import { TrendMode } from "../model/trend-mode";
 
@@ -43,6 +44,7 @@ export const CONFIG_DEFAULTS = {
   prometheusMemoryLimit: "2g",
   grafanaMemoryLimit: "1g",
   k6MemoryLimit: "2g",
+  prometheusRemoteWrite: [] as readonly Record<string, unknown>[],
 } as const;
 
 /** A config key of this project. */
@@ -127,6 +129,8 @@ export interface ObservatoryConfig {
   readonly scrapeTargets: readonly ScrapeTarget[];
   /** Memory and process limits per service (components/container-defaults.ts hardened()). */
   readonly limits: Readonly<Record<LimitedService, ContainerLimits>>;
+  /** Long-term stores Prometheus forwards to (none by default); credentials are plaintext here: wrap in pulumi.secret. */
+  readonly remoteWrite: readonly RemoteWriteTarget[];
 }
 
 /** Reads one raw config value as a string (objects as JSON), undefined when unset. */

@@ -51,6 +51,8 @@ export interface PrometheusOptions {
    * of a random password) and `--web.config.file`. The server's own requests then authenticate.
    */
   readonly auth?: boolean;
+  /** Post-process the rendered config text, as the stack does for remote_write (model/remote-write.ts). */
+  readonly editConfig?: (text: string) => string;
 }
 
 /** Basic-auth credentials of a {@link PrometheusServer}. */
@@ -148,15 +150,17 @@ export class PrometheusServer {
     // unless given), the rules' and targets' paths.
     fs.writeFileSync(
       configFile,
-      renderPrometheusConfig({
-        selfTarget: `127.0.0.1:${port}`,
-        grafanaTarget: options.grafanaTarget ?? "",
-        alertmanagerTarget: options.alertmanagerTarget ?? "",
-        rulesDir: options.rulesDir ?? RULES_DIR,
-        targetsDir,
-        scrapeInterval: options.scrapeInterval,
-        passwordFile,
-      }),
+      (options.editConfig ?? ((text: string) => text))(
+        renderPrometheusConfig({
+          selfTarget: `127.0.0.1:${port}`,
+          grafanaTarget: options.grafanaTarget ?? "",
+          alertmanagerTarget: options.alertmanagerTarget ?? "",
+          rulesDir: options.rulesDir ?? RULES_DIR,
+          targetsDir,
+          scrapeInterval: options.scrapeInterval,
+          passwordFile,
+        }),
+      ),
     );
     let flags = prometheusFlags({
       version: PROMETHEUS_IMAGE.tag,
