@@ -3,7 +3,7 @@
 // webConfigFile), config (the self-scrape's basic_auth) and web config (prometheusWebConfig of a
 // bcrypt hash): every endpoint a stranger could abuse answers 401 without the stack's
 // credentials, and the clients the stack runs get in with them. The container wiring (uploads,
-// healthcheck, reload trigger) is proven on a real engine in tests/e2e/exposure.test.ts.
+// healthcheck, reload trigger) is to be proven on a real engine by tests/e2e/exposure.test.ts (branch exposure; not passed yet).
 import { execFile } from "node:child_process";
 import * as path from "node:path";
 import { PROMETHEUS_AUTH_USER, PROMETHEUS_SELF_JOB } from "../../model/prometheus";
