@@ -32,7 +32,6 @@ export function rat(num: bigint | number, den: bigint | number = 1n): Rat {
 
 const ZERO = rat(0);
 const ONE = rat(1);
-const add = (a: Rat, b: Rat): Rat => rat(a.num * b.den + b.num * a.den, a.den * b.den);
 const sub = (a: Rat, b: Rat): Rat => rat(a.num * b.den - b.num * a.den, a.den * b.den);
 const mul = (a: Rat, b: Rat): Rat => rat(a.num * b.num, a.den * b.den);
 const cmp = (a: Rat, b: Rat): number => {
