@@ -11,6 +11,8 @@ import {
   k6SummaryPath,
 } from "../model/k6";
 import { PKG, dockerName } from "../model/naming";
+import { LABEL } from "../model/labels";
+import { LOCAL_RUNNER } from "../model/k6-runners";
 
 /** Arguments of {@link K6Run}. */
 export interface K6RunArgs {
@@ -18,10 +20,19 @@ export interface K6RunArgs {
   readonly stack: string;
   /** Image reference, pinned. */
   readonly image: string;
-  /** Name of the stack network. */
-  readonly network: pulumi.Input<string>;
+  /** Name of the stack network; omitted (a runner on another host): Docker's default bridge. */
+  readonly network?: pulumi.Input<string>;
   /** Absolute host path of provisioning/k6 (mounted read-only at K6_SCRIPTS_DIR). */
   readonly scriptsDir: string;
+  /**
+   * The scripts as files uploaded to K6_SCRIPTS_DIR instead of the bind mount: a runner on another
+   * Docker host has no such host path.
+   */
+  readonly scriptUploads?: readonly { readonly file: string; readonly content: string }[];
+  /** Shared run id of several runners (one testid for all); omitted: this run creates its own. */
+  readonly runId?: random.RandomString;
+  /** Runner name (k6Runners): a container label, and the container name's suffix unless `local`. */
+  readonly runner?: string;
   /** Hash of the scripts directory: an edited script re-runs the test. */
   readonly scriptsHash: string;
   /** Name of the results volume (mounted at K6_RESULTS_DIR). */
@@ -60,11 +71,13 @@ export class K6Run extends pulumi.ComponentResource {
     super(`${PKG}:K6Run`, name, {}, opts);
     const image = pinnedImage(`${name}-image`, args.image, this);
 
-    this.runId = new random.RandomString(
-      `${name}-run-id`,
-      { length: 6, special: false, upper: false, keepers: { stack: args.stack } },
-      { parent: this },
-    );
+    this.runId =
+      args.runId ??
+      new random.RandomString(
+        `${name}-run-id`,
+        { length: 6, special: false, upper: false, keepers: { stack: args.stack } },
+        { parent: this },
+      );
     this.testId = pulumi.interpolate`${args.stack}-${this.runId.result}`;
     this.summaryPath = this.testId.apply(k6SummaryPath);
     this.reportPath = this.testId.apply(k6ReportPath);
@@ -80,18 +93,24 @@ export class K6Run extends pulumi.ComponentResource {
     this.container = new docker.Container(
       `${name}-container`,
       {
-        name: dockerName(args.stack, "k6"),
+        name: dockerName(
+          args.stack,
+          args.runner && args.runner !== LOCAL_RUNNER ? `k6-${args.runner}` : "k6",
+        ),
         image: image.imageId,
         command: argv,
         envs,
         user: K6_USER,
         securityOpts: SECURITY_OPTS,
-        labels: stackLabels(args.stack, "k6"),
+        labels: stackLabels(args.stack, "k6", args.runner ? { [LABEL.runner]: args.runner } : {}),
         mounts: [
-          { type: "bind", source: args.scriptsDir, target: K6_SCRIPTS_DIR, readOnly: true },
+          ...(args.scriptUploads
+            ? []
+            : [{ type: "bind", source: args.scriptsDir, target: K6_SCRIPTS_DIR, readOnly: true }]),
           { type: "volume", source: args.resultsVolume, target: K6_RESULTS_DIR },
         ],
-        networksAdvanced: [{ name: args.network }],
+        uploads: args.scriptUploads?.map((u) => ({ file: u.file, content: u.content })),
+        networksAdvanced: args.network === undefined ? undefined : [{ name: args.network }],
         // Lets a script reach a service on the Docker host as host.docker.internal on Linux too.
         hosts: [{ host: "host.docker.internal", ip: "host-gateway" }],
         mustRun: false,

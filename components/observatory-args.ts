@@ -55,6 +55,12 @@ export interface ObservatoryArgs {
   };
   /** The user's services Prometheus scrapes beside itself and Grafana (default none). */
   readonly scrapeTargets?: readonly ScrapeTarget[];
+  /** Extra Docker hosts that each run a share of the k6 test (default none; needs `k6`). */
+  readonly k6Runners?: readonly { readonly name: string; readonly host: string; readonly weight?: number }[];
+  /** Prometheus' base URL as the extra runners reach it (default from the Prometheus bind address). */
+  readonly k6RunnerPrometheusUrl?: string;
+  /** Docker host URL of the stack's own engine, to tell it apart from the runners' (default DOCKER_HOST or the local socket). */
+  readonly localDockerHost?: string;
   /**
    * Host directory Prometheus reads the scrape targets file from; created when missing (default
    * `<provisioningDir>/../.k6obs/<stack>/prometheus-targets`).
@@ -98,6 +104,8 @@ const ARG_LABELS: Record<ConfigKey, string> = {
   k6Env: "k6.env",
   k6PushInterval: "k6.pushInterval",
   scrapeTargets: "scrapeTargets",
+  k6Runners: "k6Runners",
+  k6RunnerPrometheusUrl: "k6RunnerPrometheusUrl",
 };
 
 /**
@@ -131,6 +139,8 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     k6Env: args.k6?.env === undefined ? undefined : JSON.stringify(args.k6.env),
     k6PushInterval: args.k6?.pushInterval,
     scrapeTargets: args.scrapeTargets === undefined ? undefined : JSON.stringify(args.scrapeTargets),
+    k6Runners: args.k6Runners === undefined ? undefined : JSON.stringify(args.k6Runners),
+    k6RunnerPrometheusUrl: args.k6RunnerPrometheusUrl,
   };
   return parseConfig((key) => raw[key], {
     stack: args.stack,
@@ -139,6 +149,7 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     scriptBase: { dir: k6Dir, hint: `a .js or .ts file relative to ${k6Dir}, e.g. scripts/smoke.js` },
     label: (key) => ARG_LABELS[key],
     subject: "Observatory args",
+    localDockerHost: args.localDockerHost ?? process.env.DOCKER_HOST,
   });
 }
 
@@ -178,5 +189,8 @@ export function observatoryArgsFromConfig(
       pushInterval: config.k6.pushInterval,
     },
     scrapeTargets: config.scrapeTargets,
+    k6Runners: config.k6Runners,
+    k6RunnerPrometheusUrl: config.k6RunnerPrometheusUrl,
+    localDockerHost: config.localDockerHost,
   };
 }

@@ -14,5 +14,7 @@ export function loadConfig(repoRoot: string): ObservatoryConfig {
     stack: pulumi.getStack(),
     repoRoot,
     isSecret: isConfigSecret ? (key) => isConfigSecret(`${CONFIG_NAMESPACE}:${key}`) : undefined,
+    // The provider's own precedence: docker:host, then DOCKER_HOST, then the local socket.
+    localDockerHost: new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST,
   });
 }

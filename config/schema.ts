@@ -1,4 +1,5 @@
 import { ImageSpec } from "../model/images";
+import { K6RunnerHost } from "../model/k6-runners";
 import { ScrapeTarget } from "../model/scrape-targets";
 import { TrendMode } from "../model/trend-mode";
 
@@ -29,6 +30,8 @@ export const CONFIG_DEFAULTS = {
   k6Env: {} as Record<string, string>,
   k6PushInterval: "1s",
   scrapeTargets: [] as readonly ScrapeTarget[],
+  k6Runners: [] as readonly K6RunnerHost[],
+  k6RunnerPrometheusUrl: "",
 } as const;
 
 /** A config key of this project. */
@@ -81,6 +84,12 @@ export interface ObservatoryConfig {
   };
   /** The user's services Prometheus scrapes (none by default). */
   readonly scrapeTargets: readonly ScrapeTarget[];
+  /** Extra Docker hosts that each run a share of the k6 test (none by default). */
+  readonly k6Runners: readonly K6RunnerHost[];
+  /** Docker host URL of the stack's own engine (where the local runner and the services run). */
+  readonly localDockerHost: string;
+  /** Prometheus' base URL as the extra runners reach it; undefined without extra runners. */
+  readonly k6RunnerPrometheusUrl?: string;
 }
 
 /** Reads one raw config value as a string (objects as JSON), undefined when unset. */
