@@ -109,7 +109,10 @@ export class K6Run extends pulumi.ComponentResource {
             : [{ type: "bind", source: args.scriptsDir, target: K6_SCRIPTS_DIR, readOnly: true }]),
           { type: "volume", source: args.resultsVolume, target: K6_RESULTS_DIR },
         ],
-        uploads: args.scriptUploads?.map((u) => ({ file: u.file, content: u.content })),
+        // Only for a runner on another host: an `uploads: undefined` would drop other uploads.
+        ...(args.scriptUploads
+          ? { uploads: args.scriptUploads.map((u) => ({ file: u.file, content: u.content })) }
+          : {}),
         networksAdvanced: args.network === undefined ? undefined : [{ name: args.network }],
         // Lets a script reach a service on the Docker host as host.docker.internal on Linux too.
         hosts: [{ host: "host.docker.internal", ip: "host-gateway" }],
