@@ -25,6 +25,8 @@ let target: http.Server | undefined;
 let setupError: unknown;
 const scratch = tempDir("k6obs-e2e-runners-");
 const RUNNER = "second";
+/** Prometheus is published beyond loopback: the policy pack needs its own consent for that. */
+const POLICY_CONSENT = ["--policy-pack-config", "policy/allow-non-loopback-bind.json"];
 
 function need(): E2eSandbox {
   if (setupError !== undefined)
@@ -104,7 +106,7 @@ test("an unreachable runner host fails the preview with the provider's message n
   );
   const missing = "unix:///run/k6obs-e2e-nowhere/docker.sock";
   await s.configSet("k6Runners", JSON.stringify([{ name: RUNNER, host: missing }]));
-  const r = await s.npm("preview", []);
+  const r = await s.npm("preview", POLICY_CONSENT);
   say(`unreachable runner host, preview exit ${r.code}:\n${tail(r.output, 12)}`);
   expect(r.code).not.toBe(0);
   expect(r.output).toContain("/run/k6obs-e2e-nowhere/docker.sock");
@@ -113,7 +115,7 @@ test("an unreachable runner host fails the preview with the provider's message n
 test("up: both runners run their segment with one testid and reach the one Prometheus with runner labels", async () => {
   const s = need();
   await s.configSet("k6Runners", JSON.stringify([{ name: RUNNER, host: second!.host }]));
-  await s.npmOk("up", ["--yes", "--skip-preview"]);
+  await s.npmOk("up", ["--yes", "--skip-preview", ...POLICY_CONSENT]);
   ctx.testId = await s.output("k6TestId");
   ctx.prometheusUrl = `http://${SECOND_ENGINE.gateway}:${s.ports.dev.prometheus}`;
   ctx.auth = {
@@ -182,7 +184,7 @@ test("up: both runners run their segment with one testid and reach the one Prome
 test("k6:rerun reruns both runners with one new testid", async () => {
   const s = need();
   const before = docker2(["inspect", "--format", "{{.Id}}", `k6obs-dev-k6-${RUNNER}`]);
-  await s.npmOk("k6:rerun", ["--yes", "--skip-preview"]);
+  await s.npmOk("k6:rerun", ["--yes", "--skip-preview", ...POLICY_CONSENT]);
   const testId = await s.output("k6TestId");
   expect(testId).not.toBe(ctx.testId);
   expect(docker2(["inspect", "--format", "{{.Id}}", `k6obs-dev-k6-${RUNNER}`])).not.toBe(before);
