@@ -12,7 +12,7 @@ import * as http from "http";
 import * as path from "path";
 import { AddressInfo } from "net";
 import { K6_RESULTS_DIR } from "../../model/k6";
-import { eventually, getJson, say, sh, tempDir } from "../harness/e2e/harness";
+import { eventually, getJson, say, setStackFile, sh, tempDir } from "../harness/e2e/harness";
 import { E2eSandbox, tail } from "../harness/e2e/sandbox";
 import { SECOND_ENGINE, copyImage, startSecondDocker } from "../harness/e2e/second-engine";
 import { DockerEngine } from "../harness/e2e/harness";
@@ -114,7 +114,7 @@ test("an unreachable runner host fails the preview with the provider's message n
 
 test("up: both runners run their segment with one testid and reach the one Prometheus with runner labels", async () => {
   const s = need();
-  await s.configSet("k6Runners", JSON.stringify([{ name: RUNNER, host: second!.host }]));
+  setStackFile(s.checkout, "dev", { k6Runners: [{ name: RUNNER, host: second!.host }] });
   await s.npmOk("up", ["--yes", "--skip-preview", ...POLICY_CONSENT]);
   ctx.testId = await s.output("k6TestId");
   ctx.prometheusUrl = `http://${SECOND_ENGINE.gateway}:${s.ports.dev.prometheus}`;
