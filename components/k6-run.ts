@@ -22,6 +22,8 @@ import {
   k6SummaryPath,
 } from "../model/k6";
 import { PKG, dockerName } from "../model/naming";
+import { LABEL } from "../model/labels";
+import { LOCAL_RUNNER } from "../model/k6-runners";
 
 /** Arguments of {@link K6Run}. */
 export interface K6RunArgs {
@@ -29,10 +31,19 @@ export interface K6RunArgs {
   readonly stack: string;
   /** Image reference, pinned. */
   readonly image: string;
-  /** Name of the stack network. */
-  readonly network: pulumi.Input<string>;
+  /** Name of the stack network; omitted (a runner on another host): Docker's default bridge. */
+  readonly network?: pulumi.Input<string>;
   /** Absolute host path of provisioning/k6 (mounted read-only at K6_SCRIPTS_DIR). */
   readonly scriptsDir: string;
+  /**
+   * The scripts as files uploaded to K6_SCRIPTS_DIR instead of the bind mount: a runner on another
+   * Docker host has no such host path.
+   */
+  readonly scriptUploads?: readonly { readonly file: string; readonly content: string }[];
+  /** Shared run id of several runners (one testid for all); omitted: this run creates its own. */
+  readonly runId?: random.RandomString;
+  /** Runner name (k6Runners): a container label, and the container name's suffix unless `local`. */
+  readonly runner?: string;
   /** Hash of the scripts directory: an edited script re-runs the test. */
   readonly scriptsHash: string;
   /** Name of the results volume (mounted at K6_RESULTS_DIR). */
@@ -79,11 +90,13 @@ export class K6Run extends pulumi.ComponentResource {
     super(`${PKG}:K6Run`, name, {}, opts);
     const image = pinnedImage(`${name}-image`, args.image, this);
 
-    this.runId = new random.RandomString(
-      `${name}-run-id`,
-      { length: 6, special: false, upper: false, keepers: { stack: args.stack } },
-      { parent: this },
-    );
+    this.runId =
+      args.runId ??
+      new random.RandomString(
+        `${name}-run-id`,
+        { length: 6, special: false, upper: false, keepers: { stack: args.stack } },
+        { parent: this },
+      );
     this.testId = pulumi.interpolate`${args.stack}-${this.runId.result}`;
     this.summaryPath = this.testId.apply(k6SummaryPath);
     this.reportPath = this.testId.apply(k6ReportPath);
@@ -101,35 +114,44 @@ export class K6Run extends pulumi.ComponentResource {
       ...Object.entries(k6ReportEnv(report)).map(([k, v]) => `${k}=${v}`),
     ]);
 
+    const uploads = [
+      ...(secretEnv
+        ? [
+            {
+              file: K6_SECRET_ENV_FILE,
+              // No owner/permissions: the provider plugin of @pulumi/docker 5.2.0 refuses those
+              // keys ("Invalid or unknown key", seen on the real engine) though its SDK types list
+              // them. Root-owned 0644 inside a container that only runs k6.
+              content: secretEnv.apply(k6SecretEnvFile),
+            },
+          ]
+        : []),
+      // A runner on another host gets the scripts as files: a bind mount would name a path there.
+      ...(args.scriptUploads ?? []).map((u) => ({ file: u.file, content: u.content })),
+    ];
     this.container = new docker.Container(
       `${name}-container`,
       {
-        name: dockerName(args.stack, "k6"),
+        name: dockerName(
+          args.stack,
+          args.runner && args.runner !== LOCAL_RUNNER ? `k6-${args.runner}` : "k6",
+        ),
         image: image.imageId,
         ...(secretEnv ? { entrypoints: k6SecretEntrypoint() } : {}),
         command: argv,
         envs,
-        ...(secretEnv
-          ? {
-              uploads: [
-                {
-                  file: K6_SECRET_ENV_FILE,
-                  // No owner/permissions: the provider plugin of @pulumi/docker 5.2.0 refuses
-                  // those keys ("Invalid or unknown key", seen on the real engine) though its SDK
-                  // types list them. Root-owned 0644 inside a container that only runs k6.
-                  content: secretEnv.apply(k6SecretEnvFile),
-                },
-              ],
-            }
-          : {}),
+        // One list: a second `uploads` key would silently replace the first.
+        ...(uploads.length > 0 ? { uploads } : {}),
         user: K6_USER,
         securityOpts: SECURITY_OPTS,
-        labels: stackLabels(args.stack, "k6"),
+        labels: stackLabels(args.stack, "k6", args.runner ? { [LABEL.runner]: args.runner } : {}),
         mounts: [
-          { type: "bind", source: args.scriptsDir, target: K6_SCRIPTS_DIR, readOnly: true },
+          ...(args.scriptUploads
+            ? []
+            : [{ type: "bind", source: args.scriptsDir, target: K6_SCRIPTS_DIR, readOnly: true }]),
           { type: "volume", source: args.resultsVolume, target: K6_RESULTS_DIR },
         ],
-        networksAdvanced: [{ name: args.network }],
+        networksAdvanced: args.network === undefined ? undefined : [{ name: args.network }],
         // Lets a script reach a service on the Docker host as host.docker.internal on Linux too.
         hosts: [{ host: "host.docker.internal", ip: "host-gateway" }],
         mustRun: false,
@@ -139,7 +161,7 @@ export class K6Run extends pulumi.ComponentResource {
         ...hardened({
           limits: args.limits,
           tmpfs: { "/tmp": "size=64m,nosuid" },
-          ...(secretEnv ? { writableRootfsReason: UPLOADS_NEED_WRITABLE_ROOTFS } : {}),
+          ...(uploads.length > 0 ? { writableRootfsReason: UPLOADS_NEED_WRITABLE_ROOTFS } : {}),
         }),
       },
       {

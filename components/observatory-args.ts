@@ -78,6 +78,12 @@ export interface ObservatoryArgs {
   };
   /** The user's services Prometheus scrapes beside itself and Grafana (default none). */
   readonly scrapeTargets?: readonly ScrapeTarget[];
+  /** Extra Docker hosts that each run a share of the k6 test (default none; needs `k6`). */
+  readonly k6Runners?: readonly { readonly name: string; readonly host: string; readonly weight?: number }[];
+  /** Prometheus' base URL as the extra runners reach it (default from the Prometheus bind address). */
+  readonly k6RunnerPrometheusUrl?: string;
+  /** Docker host URL of the stack's own engine, to tell it apart from the runners' (default DOCKER_HOST or the local socket). */
+  readonly localDockerHost?: string;
   /**
    * Long-term stores Prometheus forwards to with remote_write (default none), validated like the
    * `prometheusRemoteWrite` stack setting; credentials are uploaded as secrets, never rendered.
@@ -169,6 +175,8 @@ const ARG_LABELS: Record<ConfigKey, string> = {
   grafanaMemoryLimit: "memoryLimits.grafana",
   k6MemoryLimit: "memoryLimits.k6",
   prometheusRemoteWrite: "remoteWrite",
+  k6Runners: "k6Runners",
+  k6RunnerPrometheusUrl: "k6RunnerPrometheusUrl",
 };
 
 /**
@@ -213,6 +221,8 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     grafanaMemoryLimit: args.memoryLimits?.grafana,
     k6MemoryLimit: args.memoryLimits?.k6,
     prometheusRemoteWrite: args.remoteWrite === undefined ? undefined : JSON.stringify(args.remoteWrite),
+    k6Runners: args.k6Runners === undefined ? undefined : JSON.stringify(args.k6Runners),
+    k6RunnerPrometheusUrl: args.k6RunnerPrometheusUrl,
   };
   return parseConfig((key) => raw[key], {
     stack: args.stack,
@@ -225,6 +235,7 @@ export function resolveObservatoryArgs(args: ObservatoryArgs): ObservatoryConfig
     isSecret: (key) => key !== "k6TargetUrl" || args.k6?.targetUrlSecret === true,
     secretHint: (key) =>
       key === "k6TargetUrl" ? "pass k6.targetUrlSecret: true" : `pass it in ${ARG_LABELS.k6SecretEnv}`,
+    localDockerHost: args.localDockerHost ?? process.env.DOCKER_HOST,
   });
 }
 
@@ -278,5 +289,8 @@ export function observatoryArgsFromConfig(
       k6: String(config.limits.k6.memoryMiB),
     },
     remoteWrite: config.remoteWrite,
+    k6Runners: config.k6Runners,
+    k6RunnerPrometheusUrl: config.k6RunnerPrometheusUrl,
+    localDockerHost: config.localDockerHost,
   };
 }

@@ -9,6 +9,8 @@ import { Grafana } from "./grafana";
 import { GRAFANA_DASHBOARDS_DIR, GRAFANA_INTERNAL_PORT, GRAFANA_PROVISIONING_DIR } from "../model/grafana";
 import { hashDirectory } from "../model/hash";
 import { K6Run } from "./k6-run";
+import { K6Runners, withRunnerArgs } from "./k6-runners";
+import { planK6Runners } from "../model/k6-runners";
 import { K6_SCRIPTS_DIR, k6Args, k6Env } from "../model/k6";
 import { stackLabels } from "./container-defaults";
 import { PKG, dockerName } from "../model/naming";
@@ -100,8 +102,10 @@ export class Observatory extends pulumi.ComponentResource {
   public readonly grafana: Grafana;
   /** Alertmanager, which delivers Prometheus' alerts. */
   public readonly alertmanager: Alertmanager;
-  /** The k6 run, when enabled. */
+  /** The k6 run, when enabled (the `local` runner when there are extra runners). */
   public readonly k6?: K6Run;
+  /** The k6 runners on other Docker hosts (k6Runners), when any. */
+  public readonly k6Runners?: K6Runners;
   /** Grafana admin password (secret). */
   public readonly adminPassword: pulumi.Output<string>;
   /** Grafana admin login. */
@@ -291,6 +295,10 @@ export class Observatory extends pulumi.ComponentResource {
 
     if (cfg.k6) {
       const k6 = cfg.k6;
+      // The local runner plus cfg.k6Runners, each with its execution segment (none when alone).
+      const [local, ...extra] = planK6Runners(cfg.k6Runners);
+      const argv = (testId: string, summaryExport: string) =>
+        k6Args({ script: `${K6_SCRIPTS_DIR}/${k6.scriptInK6Dir}`, testId, summaryExport });
       const env = k6Env({
         trendMode: cfg.trendMode,
         remoteWriteUrl: this.prometheus.remoteWriteUrl,
@@ -327,13 +335,33 @@ export class Observatory extends pulumi.ComponentResource {
           resultsVolume: this.volumes.k6Results.name,
           env,
           secretEnv,
-          args: (testId, summaryExport) =>
-            k6Args({ script: `${K6_SCRIPTS_DIR}/${k6.scriptInK6Dir}`, testId, summaryExport }),
+          runner: local.segment ? local.name : undefined,
+          args: (testId, summaryExport) => withRunnerArgs(argv(testId, summaryExport), local),
           dependsOn: [this.prometheus.container],
           limits: cfg.limits.k6,
         },
         { parent: this },
       );
+      if (extra.length > 0 && cfg.k6RunnerPrometheusUrl !== undefined) {
+        this.k6Runners = new K6Runners(
+          `${name}-k6-runners`,
+          {
+            stack: cfg.stack,
+            image: cfg.images.k6.ref,
+            runners: extra,
+            runId: this.k6.runId,
+            scriptsDir: paths.k6,
+            scriptsHash: hashDirectory(paths.k6),
+            args: argv,
+            env: { ...env, K6_PROMETHEUS_RW_SERVER_URL: `${cfg.k6RunnerPrometheusUrl}/api/v1/write` },
+            // The same secret env as the local run: with runners Prometheus always requires auth.
+            secretEnv,
+            dependsOn: [this.prometheus.container],
+            limits: cfg.limits.k6,
+          },
+          { parent: this },
+        );
+      }
     }
 
     this.adminUser = cfg.grafanaAdminUser;
@@ -366,6 +394,7 @@ export class Observatory extends pulumi.ComponentResource {
       trendMode: this.trendMode,
       volumesProtected: this.volumesProtected,
       k6TestId: this.k6?.testId,
+      k6Runners: this.k6Runners && Object.keys(this.k6Runners.runs),
     });
   }
 }

@@ -43,5 +43,7 @@ export function loadConfig(repoRoot: string): ObservatoryConfig {
     repoRoot,
     isSecret: isConfigSecret ? (key) => isConfigSecret(`${CONFIG_NAMESPACE}:${key}`) : undefined,
     plaintextEntries: plaintextEntriesIn(path.join(repoRoot, `Pulumi.${pulumi.getStack()}.yaml`)),
+    // The provider's own precedence: docker:host, then DOCKER_HOST, then the local socket.
+    localDockerHost: new pulumi.Config("docker").get("host") ?? process.env.DOCKER_HOST,
   });
 }

@@ -19,6 +19,9 @@ import { webhookUrlProblem } from "../model/alertmanager";
 import { retentionSizeProblem, retentionTimeProblem } from "../model/retention";
 import { checkScrapeTargets } from "../model/scrape-targets";
 import { checkRemoteWrite, hasRemoteWriteCredentials, redactRemoteWrite } from "../model/remote-write";
+import { PROMETHEUS_ALIAS } from "../model/prometheus";
+import { GRAFANA_ALIAS } from "../model/grafana";
+import { DEFAULT_DOCKER_HOST, checkK6Runners, checkRunnerPrometheus } from "../model/k6-runners";
 import {
   CONFIG_DEFAULTS,
   CONFIG_NAMESPACE,
@@ -121,6 +124,8 @@ export interface ParseContext {
   readonly provisioningDir?: string;
   /** Directory k6Script is relative to (default repoRoot), and how messages describe it. */
   readonly scriptBase?: { readonly dir: string; readonly hint: string };
+  /** Docker host URL of the stack's own engine (docker:host, DOCKER_HOST; default the local socket). */
+  readonly localDockerHost?: string;
 }
 
 /**
@@ -639,6 +644,41 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     );
   }
 
+  // Extra k6 runners remote-write from other hosts: Prometheus must be published where they can
+  // reach it, and must authenticate them (an exposed receiver takes anyone's samples).
+  const runnersRaw = str("k6Runners");
+  let runnersParsed: unknown;
+  try {
+    runnersParsed = JSON.parse(runnersRaw);
+  } catch {
+    runnersParsed = undefined;
+  }
+  const runnersCheck = checkK6Runners(runnersParsed, ctx.localDockerHost ?? DEFAULT_DOCKER_HOST);
+  for (const p of runnersCheck.problems) bad("k6Runners", runnersRaw, p);
+  const k6Runners = runnersCheck.runners;
+  const runnerUrlRaw = str("k6RunnerPrometheusUrl");
+  const runnerPrometheus = checkRunnerPrometheus({
+    runners: k6Runners.length,
+    bindAddress: prometheusBindAddress,
+    auth: prometheusAuth,
+    port: prometheusPort,
+    url: runnerUrlRaw,
+  });
+  for (const [key, allowed] of runnerPrometheus.problems) {
+    bad(key, key === "k6Runners" ? runnersRaw : runnerUrlRaw, allowed);
+  }
+  const k6RunnerPrometheusUrl = runnerPrometheus.url;
+  if (k6Runners.length > 0) {
+    if (!k6Enabled) bad("k6Runners", runnersRaw, `an empty list while ${label("k6Enabled")} is false`);
+    if (url && [PROMETHEUS_ALIAS, GRAFANA_ALIAS].includes(url.hostname)) {
+      bad(
+        "k6TargetUrl",
+        targetUrl,
+        `a host every k6 runner reaches; ${url.hostname} is a name on the stack network, which runners on other hosts are not on`,
+      );
+    }
+  }
+
   if (problems.length > 0) {
     throw new ConfigError(problems, ctx.subject);
   }
@@ -671,5 +711,8 @@ export function parseConfig(raw: RawConfig, ctx: ParseContext): ObservatoryConfi
     scrapeTargets: scrape.targets,
     limits,
     remoteWrite: remoteWrite.targets,
+    localDockerHost: ctx.localDockerHost ?? DEFAULT_DOCKER_HOST,
+    k6Runners,
+    k6RunnerPrometheusUrl,
   };
 }

@@ -1,6 +1,7 @@
 import { ContainerLimits, LimitedService } from "../model/container-limits";
 import { ImageSpec } from "../model/images";
 import { RemoteWriteTarget } from "../model/remote-write";
+import { K6RunnerHost } from "../model/k6-runners";
 import { ScrapeTarget } from "../model/scrape-targets";
 import { TrendMode } from "../model/trend-mode";
 
@@ -45,6 +46,8 @@ export const CONFIG_DEFAULTS = {
   grafanaMemoryLimit: "1g",
   k6MemoryLimit: "2g",
   prometheusRemoteWrite: [] as readonly Record<string, unknown>[],
+  k6Runners: [] as readonly K6RunnerHost[],
+  k6RunnerPrometheusUrl: "",
 } as const;
 
 /** A config key of this project. */
@@ -131,6 +134,12 @@ export interface ObservatoryConfig {
   readonly limits: Readonly<Record<LimitedService, ContainerLimits>>;
   /** Long-term stores Prometheus forwards to (none by default); credentials are plaintext here: wrap in pulumi.secret. */
   readonly remoteWrite: readonly RemoteWriteTarget[];
+  /** Extra Docker hosts that each run a share of the k6 test (none by default). */
+  readonly k6Runners: readonly K6RunnerHost[];
+  /** Docker host URL of the stack's own engine (where the local runner and the services run). */
+  readonly localDockerHost: string;
+  /** Prometheus' base URL as the extra runners reach it; undefined without extra runners. */
+  readonly k6RunnerPrometheusUrl?: string;
 }
 
 /** Reads one raw config value as a string (objects as JSON), undefined when unset. */

@@ -4,6 +4,7 @@ import { nativeTrendMetric, statsTrendMetric } from "./k6-metrics";
 import { PanelQuery, statPanel, timeseriesPanel } from "./panels";
 import { NAME_PREFIX } from "../model/naming";
 import { runAnnotations } from "./annotations";
+import { runPeakVusQuery } from "../model/run-queries";
 import { k6DashboardLinks } from "./links";
 import { labelValuesVariable, runVariable } from "./run-variable";
 
@@ -154,11 +155,12 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
     statPanel({
       id: 5,
       title: "Peak VUs",
-      description: "Highest number of active virtual users during the run.",
+      description:
+        "Highest number of active virtual users during the run, all k6 runners together (the sum of their k6_vus at one instant).",
       unit: "short",
       width: 4,
       height: 4,
-      queries: [q(`max by (testid) (max_over_time(k6_vus{${RUN}}[$__range]))`, "{{testid}}")],
+      queries: [q(runPeakVusQuery(RUN, "$__range", "1s"), "{{testid}}")],
     }),
     statPanel({
       id: 6,
@@ -308,6 +310,25 @@ export function k6OverviewDashboard(mode: TrendMode): dashboard.Dashboard {
           "{{name}} {{testid}}",
         ),
       ],
+    }),
+    timeseriesPanel({
+      id: 22,
+      title: "Request rate by runner",
+      description:
+        "HTTP requests per second per k6 runner (the runner tag; k6Runners split one run over several Docker hosts, each its execution segment). Empty label: a run on one host.",
+      unit: "reqps",
+      width: 12,
+      height: 8,
+      queries: [q(reqRate("testid, runner", RUN), "{{runner}} {{testid}}")],
+    }),
+    timeseriesPanel({
+      id: 23,
+      title: "VUs by runner",
+      description: "Active virtual users per k6 runner; the VUs panel shows their sum.",
+      unit: "short",
+      width: 12,
+      height: 8,
+      queries: [q(`sum by (testid, runner) (k6_vus{${RUN}})`, "{{runner}} {{testid}}")],
     }),
   ];
 

@@ -11,6 +11,7 @@ import {
   runLatencyQuantileQuery,
   runRequestsQuery,
   runStartQuery,
+  runRunnersQuery,
 } from "../model/run-queries";
 import { TrendMode } from "../model/trend-mode";
 import { runAnnotations } from "./annotations";
@@ -45,6 +46,7 @@ export function runColumns(mode: TrendMode): RunColumn[] {
     { header: "p95", unit: "s", expr: runLatencyQuantileQuery(mode, "0.95", ALL_RUNS, RANGE) },
     { header: "p99", unit: "s", expr: runLatencyQuantileQuery(mode, "0.99", ALL_RUNS, RANGE) },
     { header: "Checks", unit: "percentunit", expr: runCheckRateQuery(ALL_RUNS, RANGE) },
+    { header: "Runners", unit: "short", expr: runRunnersQuery(ALL_RUNS, RANGE) },
   ];
 }
 
@@ -66,6 +68,7 @@ export function runsDashboard(mode: TrendMode): dashboard.Dashboard {
       "Every k6 run (testid) with data in the time range, newest first, from Prometheus data alone. " +
         "Start/End: first and last k6_vus sample (k6 sends one per second). Duration: k6_vus samples − 1, seconds. " +
         `Error rate: requests with expected_response=false. ${latencyNote} Checks: mean pass rate of the run's checks. ` +
+        "Runners: k6 processes of the run (k6Runners split one run over Docker hosts; all figures cover all of them, Duration is the longest runner's). " +
         "Thresholds passed or not cannot be shown: k6's remote-write output does not send threshold results " +
         "(they are in the run's summary JSON in the results volume). Click a testid to open the overview of that run.",
     )

@@ -16,6 +16,8 @@ export const LABEL = {
   retain: "k6obs.retain",
   /** Whether a data volume was adopted by name (e.g. from docker-compose). */
   adopted: "k6obs.adopted",
+  /** The k6 runner a k6 container is (k6Runners): `local` or an extra host's runner name. */
+  runner: "k6obs.runner",
 } as const;
 
 /** Prefix of every label key this project sets. */

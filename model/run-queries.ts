@@ -9,6 +9,12 @@ import { TrendMode } from "./trend-mode";
  * `testid="run-1"` in the gate) and a range (`$__range` in a dashboard, `2h` elsewhere). k6's
  * remote-write series are cumulative since the start of the run, so the last sample in the range
  * is the whole run's value; stale markers end every series at the run's end.
+ *
+ * A run split over several k6 runners (k6Runners: one testid, a `runner` label each) is one run
+ * here: counters are summed over every series of the testid, whatever runner sent it; VUs are the
+ * sum across runners at each instant; start and end the earliest and latest of any runner;
+ * native histograms sum exactly. Stats-mode percentiles cannot be combined, across endpoints or
+ * runners: the slowest series' value (`max`) is an upper bound of the run's overall percentile.
  */
 
 /** A PromQL range: `$__range`, `${__range}`, or a duration such as `90m`. */
@@ -61,13 +67,32 @@ export function runEndQuery(selector: string, range: PromRange, resolution = "",
 
 /**
  * Run duration, seconds: the number of `k6_vus` samples (one per second) minus one. Exact to
- * k6's 1 s ticker without a subquery, so much cheaper than end − start.
+ * k6's 1 s ticker without a subquery, so much cheaper than end − start. With several runners,
+ * each has its own k6_vus series: the longest-running one's duration (runners start together, all
+ * from one `pulumi up`; a late runner shows as end − start exceeding this).
  */
 export function runDurationQuery(selector: string, range: PromRange): string {
   return `max by (testid) (count_over_time(k6_vus${matchers(selector)}[${range}])) - 1`;
 }
 
-/** HTTP requests of the run (k6_http_reqs_total at its last sample, summed over its series). */
+/**
+ * Peak VUs of the run: the highest sum of every runner's `k6_vus` at one instant (a subquery at
+ * Prometheus' evaluation interval unless `resolution` is given). The max of each runner's own peak
+ * would understate a split run by the number of runners.
+ */
+export function runPeakVusQuery(selector: string, range: PromRange, resolution = ""): string {
+  return `max by (testid) (max_over_time(sum by (testid) (k6_vus${matchers(selector)})[${range}:${resolution}]))`;
+}
+
+/**
+ * Number of k6 runners of the run: distinct `runner` labels on its `k6_vus` series; 1 for a run
+ * without the label (a stack without extra runners).
+ */
+export function runRunnersQuery(selector: string, range: PromRange): string {
+  return `count by (testid) (count by (testid, runner) (last_over_time(k6_vus${matchers(selector)}[${range}])))`;
+}
+
+/** HTTP requests of the run (k6_http_reqs_total at its last sample, summed over its series and runners). */
 export function runRequestsQuery(selector: string, range: PromRange): string {
   return `sum by (testid) (last_over_time(k6_http_reqs_total${matchers(selector)}[${range}]))`;
 }

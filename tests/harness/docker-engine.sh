@@ -16,18 +16,22 @@
 #                             (default ~/.cache/k6-observatory/e2e-docker)
 #      K6OBS_E2E_DOCKER_RUN   socket, exec root, pid file, log (default /run/k6obs-e2e)
 #      K6OBS_E2E_SUBNET       /16 of the bridge and the networks (default 10.213.0.0/16)
+#      K6OBS_E2E_BRIDGE       name of its bridge (default k6obse2e0)
+#      K6OBS_E2E_NAMESPACE    its containerd namespace (default k6obs-e2e)
+# A second engine beside the first (tests/e2e/runners.test.ts, a k6 runner host) sets all five.
 set -euo pipefail
 
 root=${K6OBS_E2E_DOCKER_ROOT:-${XDG_CACHE_HOME:-$HOME/.cache}/k6-observatory/e2e-docker}
 run=${K6OBS_E2E_DOCKER_RUN:-/run/k6obs-e2e}
 subnet=${K6OBS_E2E_SUBNET:-10.213.0.0/16}
 prefix=${subnet%.0.0/16}
-bridge=k6obse2e0
+bridge=${K6OBS_E2E_BRIDGE:-k6obse2e0}
+namespace=${K6OBS_E2E_NAMESPACE:-k6obs-e2e}
 socket="$run/docker.sock"
 pidfile="$run/docker.pid"
 log="$run/dockerd.log"
 host="unix://$socket"
-rule=(FORWARD -s "$subnet" -d "$subnet" -m comment --comment k6obs-e2e -j ACCEPT)
+rule=(FORWARD -s "$subnet" -d "$subnet" -m comment --comment "$namespace" -j ACCEPT)
 
 say() { echo "docker-engine: $*" >&2; }
 die() {
@@ -78,8 +82,8 @@ start() {
       --data-root "$root" \
       --exec-root "$run/exec" \
       --pidfile "$pidfile" \
-      --containerd-namespace k6obs-e2e \
-      --containerd-plugins-namespace k6obs-e2e-plugins \
+      --containerd-namespace "$namespace" \
+      --containerd-plugins-namespace "$namespace-plugins" \
       --bridge "$bridge" \
       --default-address-pool "base=$prefix.128.0/17,size=24" \
       --iptables=false --ip6tables=false \

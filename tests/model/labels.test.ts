@@ -12,6 +12,7 @@ test("the label keys", () => {
     role: "k6obs.role",
     retain: "k6obs.retain",
     adopted: "k6obs.adopted",
+    runner: "k6obs.runner",
   });
   for (const key of Object.values(LABEL)) expect(key.startsWith(LABEL_PREFIX)).toBe(true);
 });

@@ -5,7 +5,9 @@ import {
   runEndQuery,
   runErrorRateQuery,
   runLatencyQuantileQuery,
+  runPeakVusQuery,
   runRequestsQuery,
+  runRunnersQuery,
   runSelector,
   runStartQuery,
   runThroughputQuery,
@@ -15,6 +17,16 @@ import { TREND_MODES } from "../../model/trend-mode";
 
 describe("whole-run PromQL", () => {
   const sel = runSelector("run-1");
+
+  test("a run split over k6 runners: peak VUs sum the runners at an instant; runners are counted by label", () => {
+    expect(runPeakVusQuery(sel, "2h", "1s")).toBe(
+      'max by (testid) (max_over_time(sum by (testid) (k6_vus{testid="run-1"})[2h:1s]))',
+    );
+    expect(runRunnersQuery(sel, "2h")).toBe(
+      'count by (testid) (count by (testid, runner) (last_over_time(k6_vus{testid="run-1"}[2h])))',
+    );
+    expect(metricNames(runPeakVusQuery(sel, "2h"))).toEqual(["k6_vus"]);
+  });
 
   test("a run's selector is its exact testid; ids PromQL would need escaped are refused by name", () => {
     expect(sel).toBe('testid="run-1"');

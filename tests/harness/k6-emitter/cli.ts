@@ -6,6 +6,14 @@ import { systemTags } from "./metrics";
 import { RemoteWriteOutput, parseGoDuration, remoteWriteConfig } from "./output";
 import { renderReport, reportFile } from "./report";
 import { Summary } from "./summary";
+import { argvFile } from "./argv-file";
+import {
+  ExecutionTuple,
+  parseSegment,
+  parseSequence,
+  segmentString,
+  sequenceString,
+} from "../../../model/segments";
 
 /** What the emitter says it is, wherever it introduces itself: it is a stand-in, not k6. */
 export const IDENTITY =
@@ -15,7 +23,7 @@ const OUTPUT = "experimental-prometheus-rw";
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: cli.ts run [--out ${OUTPUT}] [--tag k=v]... [-e K=V]... [--summary-export FILE] [--vus N] [--duration D] [--iterations N] [--quiet] SCRIPT\n`,
+    `${message}\nusage: cli.ts run [--out ${OUTPUT}] [--tag k=v]... [-e K=V]... [--summary-export FILE] [--vus N] [--duration D] [--iterations N] [--execution-segment S] [--execution-segment-sequence Q] [--quiet] SCRIPT\n`,
   );
   process.exit(EXIT.invalidConfig);
 }
@@ -28,6 +36,15 @@ function pairs(values: readonly string[] | undefined, flag: string): Record<stri
     out[v.slice(0, at)] = v.slice(at + 1);
   }
   return out;
+}
+
+/** k6's execution tuple from `--execution-segment(-sequence)` or K6_EXECUTION_SEGMENT(_SEQUENCE). */
+function executionTuple(
+  segment: string | undefined,
+  sequence: string | undefined,
+): ExecutionTuple | undefined {
+  if (segment === undefined && sequence === undefined) return undefined;
+  return new ExecutionTuple(parseSegment(segment ?? ""), parseSequence(sequence ?? ""));
 }
 
 function textSummary(summary: Summary, durationMs: number): string {
@@ -64,6 +81,8 @@ async function main(argv: readonly string[]): Promise<number> {
       vus: { type: "string", short: "u" },
       duration: { type: "string", short: "d" },
       iterations: { type: "string", short: "i" },
+      "execution-segment": { type: "string" },
+      "execution-segment-sequence": { type: "string" },
       quiet: { type: "boolean", short: "q" },
       "no-summary": { type: "boolean" },
       "no-usage-report": { type: "boolean" },
@@ -81,6 +100,26 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = (line: string): void =>
     void process.stderr.write(`time="${new Date().toISOString()}" ${line}\n`);
   process.stderr.write(`${IDENTITY}\nk6obs-emitter: argv ${JSON.stringify(argv)}\n`);
+  let segment: ExecutionTuple | undefined;
+  try {
+    segment = executionTuple(
+      values["execution-segment"] ?? env.K6_EXECUTION_SEGMENT,
+      values["execution-segment-sequence"] ?? env.K6_EXECUTION_SEGMENT_SEQUENCE,
+    );
+  } catch (err) {
+    log(`level=error msg="${err instanceof Error ? err.message : String(err)}"`);
+    return EXIT.invalidConfig;
+  }
+  const argvOut = argvFile(env, values["summary-export"] ?? env.K6_SUMMARY_EXPORT);
+  if (argvOut !== undefined) {
+    const recorded = {
+      identity: IDENTITY,
+      argv,
+      segment: segment ? segmentString(segment.segment) : null,
+      sequence: segment ? sequenceString(segment.sequence.segments) : null,
+    };
+    fs.writeFileSync(argvOut, `${JSON.stringify(recorded, null, 2)}\n`);
+  }
 
   let output: RemoteWriteOutput | undefined;
   let tags: ReadonlySet<string>;
@@ -111,10 +150,19 @@ async function main(argv: readonly string[]): Promise<number> {
       durationMs: values.duration === undefined ? undefined : parseGoDuration(values.duration, "--duration"),
       iterations: int(values.iterations, "--iterations"),
     },
+    segment,
     output,
     log,
   });
   if (output) process.stdout.write(`     output: Prometheus remote write (${output.config.url})\n`);
+  if (segment) {
+    const seg = segment.segment;
+    const share =
+      (Number(seg.to.num) / Number(seg.to.den) - Number(seg.from.num) / Number(seg.from.den)) * 100;
+    process.stdout.write(
+      `  execution: local (${share.toFixed(2)}%), segment ${segmentString(seg)} of ${sequenceString(segment.sequence.segments)}\n`,
+    );
+  }
   const onSignal = (): void => engine.interrupt();
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

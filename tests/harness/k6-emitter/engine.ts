@@ -13,7 +13,9 @@ import {
   rampingTarget,
   scenarioDurationMs,
   scenariosFrom,
+  segmentScenarios,
 } from "./scenarios";
+import { ExecutionTuple } from "../../../model/segments";
 import { Summary } from "./summary";
 
 /** k6's exit codes the emitter uses (errext/exitcodes). */
@@ -37,6 +39,8 @@ export interface EngineOptions {
   /** K6_SYSTEM_TAGS. */
   readonly systemTags: ReadonlySet<string>;
   readonly overrides: CliOverrides;
+  /** `--execution-segment` within `--execution-segment-sequence`; omitted: the whole test. */
+  readonly segment?: ExecutionTuple;
   readonly output?: RemoteWriteOutput;
   readonly log: (line: string) => void;
 }
@@ -115,6 +119,7 @@ export class Engine {
     let scenarios: Scenario[];
     try {
       scenarios = scenariosFrom(options, this.opts.overrides);
+      if (this.opts.segment) scenarios = segmentScenarios(scenarios, this.opts.segment);
       for (const s of scenarios) {
         if (!init.exports.includes(s.exec))
           throw new Error(`scenario ${s.name}: the script exports no function "${s.exec}"`);

@@ -1,3 +1,4 @@
+import { ExecutionTuple } from "../../../model/segments";
 import { parseGoDuration } from "./output";
 
 /** The executors the emitter runs (k6 has more; the others are refused by name). */
@@ -20,6 +21,8 @@ export type Scenario =
       readonly startVUs: number;
       readonly stages: readonly { readonly durationMs: number; readonly target: number }[];
       readonly gracefulRampDownMs: number;
+      /** This process' execution segment: VU targets are its share of the stages' targets. */
+      readonly segment?: ExecutionTuple;
     }
   | {
       readonly name: string;
@@ -132,8 +135,44 @@ function scenario(name: string, s: Raw): Scenario {
 
 /** VUs a scenario needs at most (k6 initialises them all before the test starts). */
 export function maxVUs(s: Scenario): number {
-  if (s.executor === "ramping-vus") return Math.max(s.startVUs, ...s.stages.map((st) => st.target), 1);
+  if (s.executor === "ramping-vus") {
+    const max = Math.max(s.startVUs, ...s.stages.map((st) => st.target));
+    return Math.max(s.segment ? s.segment.vus(max) : max, 1);
+  }
   return Math.max(s.vus, 1);
+}
+
+/**
+ * The scenarios one k6 process runs for its execution segment, scaled as k6's executors do
+ * (lib/executor): VUs of every executor are the tuple's share (`GetVUs`: ExecutionTuple.ScaleInt64),
+ * ramping-vus targets at every instant likewise, per-vu-iterations keep their per-VU count,
+ * shared-iterations split their iterations over the sequence re-cut by the VUs
+ * (`GetIterations`: GetNewExecutionTupleFromValue(vus).ScaleInt64). Scenarios without work for
+ * the segment (`HasWork` false, e.g. 1 VU split in two) are dropped, as k6 drops them.
+ */
+export function segmentScenarios(scenarios: readonly Scenario[], segment: ExecutionTuple): Scenario[] {
+  const scaled = scenarios.map((s): Scenario => {
+    switch (s.executor) {
+      case "constant-vus":
+      case "per-vu-iterations":
+        return { ...s, vus: segment.vus(s.vus) };
+      case "shared-iterations":
+        return { ...s, vus: segment.vus(s.vus), iterations: segment.sharedIterations(s.vus, s.iterations) };
+      case "ramping-vus":
+        return { ...s, segment };
+    }
+  });
+  return scaled.filter((s) => {
+    switch (s.executor) {
+      case "constant-vus":
+        return s.vus > 0 && s.durationMs > 0;
+      case "per-vu-iterations":
+      case "shared-iterations":
+        return s.vus > 0 && s.iterations > 0;
+      case "ramping-vus":
+        return segment.vus(Math.max(s.startVUs, ...s.stages.map((st) => st.target))) > 0;
+    }
+  });
 }
 
 /** Length of a scenario's active part (ms), before graceful stop. */
@@ -148,8 +187,17 @@ export function scenarioDurationMs(s: Scenario): number {
   }
 }
 
-/** Target VUs of a ramping-vus scenario `t` ms after its start: linear between stage targets. */
+/**
+ * Target VUs of a ramping-vus scenario `t` ms after its start: linear between stage targets; with
+ * an execution segment, the segment's share of that target (k6 steps its segmented VU index along
+ * the unscaled ramp, getRawExecutionSteps).
+ */
 export function rampingTarget(s: Scenario & { executor: "ramping-vus" }, t: number): number {
+  const whole = unsegmentedRampingTarget(s, t);
+  return s.segment ? s.segment.vus(whole) : whole;
+}
+
+function unsegmentedRampingTarget(s: Scenario & { executor: "ramping-vus" }, t: number): number {
   let from = s.startVUs;
   let at = 0;
   for (const st of s.stages) {
