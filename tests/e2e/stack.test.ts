@@ -414,14 +414,15 @@ describe("a second stack beside dev", () => {
     const dev = s.objects("k6obs-dev-");
     const ci = s.objects("k6obs-ci-");
     expect(ci.containers).toEqual([
+      "k6obs-ci-alertmanager",
       "k6obs-ci-grafana",
       "k6obs-ci-k6",
       "k6obs-ci-prometheus",
       "k6obs-ci-prometheus-reload",
     ]);
-    expect(ci.volumes).toHaveLength(3);
+    expect(ci.volumes).toHaveLength(4);
     expect(ci.networks).toEqual(["k6obs-ci-net"]);
-    expect(dev.volumes).toHaveLength(3);
+    expect(dev.volumes).toHaveLength(4);
     const ports = (name: string) =>
       s
         .docker_([
@@ -432,8 +433,16 @@ describe("a second stack beside dev", () => {
         ])
         .split(" ")
         .filter(Boolean);
-    const devPorts = [...ports("k6obs-dev-grafana"), ...ports("k6obs-dev-prometheus")];
-    const ciPorts = [...ports("k6obs-ci-grafana"), ...ports("k6obs-ci-prometheus")];
+    const devPorts = [
+      ...ports("k6obs-dev-grafana"),
+      ...ports("k6obs-dev-prometheus"),
+      ...ports("k6obs-dev-alertmanager"),
+    ];
+    const ciPorts = [
+      ...ports("k6obs-ci-grafana"),
+      ...ports("k6obs-ci-prometheus"),
+      ...ports("k6obs-ci-alertmanager"),
+    ];
     expect(ciPorts.filter((p) => devPorts.includes(p))).toEqual([]);
     for (const p of [...devPorts, ...ciPorts]) expect(p).toMatch(/^127\.0\.0\.1:/);
     expect(health("k6obs-ci-prometheus")).toBe("healthy");
@@ -456,7 +465,7 @@ describe("a second stack beside dev", () => {
     const s = need();
     await s.npmOk("destroy", ["--yes"], { stack: "ci", label: "ci: npm run destroy -- --yes" });
     expect(s.objects("k6obs-ci-").containers).toEqual([]);
-    expect(s.objects("k6obs-ci-").volumes).toHaveLength(3);
+    expect(s.objects("k6obs-ci-").volumes).toHaveLength(4);
     expect(containerIds()).toEqual(ctx.ids);
   });
 });
@@ -496,7 +505,7 @@ describe("data survives destroy", () => {
   test("destroy removes the containers and the network and keeps every volume", async () => {
     const s = need();
     const volumesBefore = s.objects("k6obs-dev-").volumes;
-    expect(volumesBefore).toHaveLength(3);
+    expect(volumesBefore).toHaveLength(4);
     await s.npmOk("destroy", ["--yes"], { label: "dev: npm run destroy -- --yes" });
     const after = s.objects("k6obs-dev-");
     expect(after.containers).toEqual([]);
@@ -540,14 +549,14 @@ describe("protectVolumes and purge-data", () => {
       label: "dev: npm run destroy -- --yes --exclude-protected",
     });
     expect(s.objects("k6obs-dev-").containers).toEqual([]);
-    expect(s.objects("k6obs-dev-").volumes).toHaveLength(3);
+    expect(s.objects("k6obs-dev-").volumes).toHaveLength(4);
     await s.npmOk("pulumi", ["state", "unprotect", "--all", "--yes"], {
       label: "dev: state unprotect --all",
     });
     await s.npmOk("destroy", ["--yes"], {
       label: "dev: npm run destroy -- --yes (unprotected volumes leave state)",
     });
-    expect(s.objects("k6obs-dev-").volumes).toHaveLength(3);
+    expect(s.objects("k6obs-dev-").volumes).toHaveLength(4);
     await s.npmOk("pulumi", ["config", "rm", "protectVolumes"], { label: "dev: config rm protectVolumes" });
   });
 
@@ -562,10 +571,10 @@ describe("protectVolumes and purge-data", () => {
       label: "dev: npm run purge-data -- --confirm ci (wrong stack)",
     });
     expect(wrong.code).not.toBe(0);
-    expect(s.objects("k6obs-dev-").volumes).toHaveLength(3);
+    expect(s.objects("k6obs-dev-").volumes).toHaveLength(4);
     await s.npmOk("purge-data", ["--confirm", "dev"], { label: "dev: npm run purge-data -- --confirm dev" });
     expect(s.objects("k6obs-dev-").volumes).toEqual([]);
-    expect(s.objects("k6obs-ci-").volumes).toHaveLength(3);
+    expect(s.objects("k6obs-ci-").volumes).toHaveLength(4);
     await s.npmOk("purge-data", ["--confirm", "ci"], {
       stack: "ci",
       label: "ci: npm run purge-data -- --confirm ci",
