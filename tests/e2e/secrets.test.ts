@@ -141,8 +141,9 @@ describe("secrets on a real engine", () => {
     expect(s.docker_(["exec", "k6obs-dev-grafana", "stat", "-c", "%a %u", GRAFANA_SECRET_KEY_FILE])).toBe(
       "600 472",
     );
-    // PID 1 is the server after the start script's exec; its env is what Grafana reads.
-    const serverEnv = s.docker_(["exec", "k6obs-dev-grafana", "cat", "/proc/1/environ"]).split("\0");
+    // The server (the supervisor's child after the start script's exec): its env is what Grafana reads.
+    const server = s.serverPid("k6obs-dev-grafana");
+    const serverEnv = s.docker_(["exec", "k6obs-dev-grafana", "cat", `/proc/${server}/environ`]).split("\0");
     expect(serverEnv).toContain(`GF_SECURITY_SECRET_KEY=${grafanaKey}`);
     expect(s.logs("k6obs-dev-grafana")).toContain("new secret key for this volume");
   });

@@ -45,6 +45,28 @@ running_pid() {
   [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
 }
 
+# A run killed mid-way (a session stopped, a CI timeout) kills dockerd but leaves its network
+# bridges and their veths on the host; their routes then make the next start refuse the subnet.
+# Only a bridge that is provably this engine's is removed: named br-<id>, addressed inside this
+# engine's pool, and its network id recorded in this engine's own network store. Called only
+# when the engine does not answer, so no live network is ever removed. dockerd keeps a user
+# network's bridge when it stops, so stop clears them too.
+clear_leftovers() {
+  local store="$root/network/files/local-kv.db" link addr id
+  [[ -f $store ]] || return 0
+  while read -r link addr; do
+    [[ $link =~ ^br-([0-9a-f]{12})$ ]] || continue
+    id=${BASH_REMATCH[1]}
+    [[ $addr == "$prefix."* ]] || continue
+    grep -qa "$id" "$store" || continue
+    for veth in $(ip -o link show master "$link" | awk -F': ' '{print $2}' | cut -d@ -f1); do
+      ip link delete "$veth" 2>/dev/null || true
+    done
+    ip link delete "$link"
+    say "removed $link ($addr), a network bridge of this suite's stopped or killed dockerd"
+  done < <(ip -4 -o addr show | awk '{print $2, $4}')
+}
+
 start() {
   [[ $subnet =~ ^[0-9]+\.[0-9]+\.0\.0/16$ ]] || die "K6OBS_E2E_SUBNET=$subnet is not an a.b.0.0/16"
   mkdir -p "$run" "$root"
@@ -58,6 +80,7 @@ start() {
   [[ $(id -u) -eq 0 ]] || die "only root can start a dedicated dockerd (not root: run the suite with K6OBS_E2E_DOCKER=system against an engine holding no k6obs-dev/ci objects)"
   command -v dockerd >/dev/null 2>&1 || die "no dockerd on this machine: install docker.io (apt-get install docker.io) or bash tools/start-docker.sh"
   command -v iptables >/dev/null 2>&1 || die "no iptables: the dedicated engine needs one FORWARD rule for its subnet"
+  clear_leftovers
   if ip -4 route show | grep -v "dev $bridge" | grep -q "^$prefix\."; then
     die "the subnet $subnet is already routed on this host ($(ip -4 route show | grep "^$prefix\." | head -n 1)); set K6OBS_E2E_SUBNET to a free /16"
   fi
@@ -114,6 +137,7 @@ stop() {
   fi
   while iptables -C "${rule[@]}" 2>/dev/null; do iptables -D "${rule[@]}"; done
   if ip link show "$bridge" >/dev/null 2>&1; then ip link delete "$bridge"; fi
+  answers || clear_leftovers
   rm -f "$socket" "$pidfile"
 }
 

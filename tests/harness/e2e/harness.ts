@@ -258,19 +258,40 @@ export function setStackFile(repo: string, stack: string, values: Record<string,
 
 /** n distinct free TCP ports on 127.0.0.1 (the stacks publish there). */
 export async function freePorts(n: number): Promise<number[]> {
+  // Outside the kernel's ephemeral range: a port from it (listen(0)) can be taken as the source port
+  // of one of the many loopback connections the engine and providers open before Docker binds it,
+  // and the up then fails with "bind: address already in use" (seen on a real run: 127.0.0.1:39199).
+  const [low] = ephemeralRange();
+  const from = Math.max(1024, Math.min(20000, low - 1000));
   const ports: number[] = [];
-  while (ports.length < n) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.once("error", reject);
-      srv.listen(0, "127.0.0.1", () => {
-        const addr = srv.address();
-        srv.close(() => resolve(typeof addr === "object" && addr ? addr.port : 0));
-      });
-    });
-    if (port >= 1024 && !ports.includes(port)) ports.push(port);
+  for (let tries = 0; ports.length < n; tries++) {
+    if (tries > 1000) throw new Error(`no ${n} free ports in ${from}..${low - 1}`);
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (!ports.includes(port) && (await bindable(port))) ports.push(port);
   }
   return ports;
+}
+
+function ephemeralRange(): [number, number] {
+  try {
+    const [a, b] = fs
+      .readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8")
+      .trim()
+      .split(/\s+/)
+      .map(Number);
+    if (a !== undefined && b !== undefined && a > 1024) return [a, b];
+  } catch {
+    // not Linux: the IANA dynamic range
+  }
+  return [49152, 65535];
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
 }
 
 /** A temp directory removed by the returned function unless K6OBS_E2E_KEEP is set. */

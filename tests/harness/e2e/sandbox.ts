@@ -219,6 +219,23 @@ export class E2eSandbox {
     return `${r.stdout}${r.stderr}`;
   }
 
+  /**
+   * PID (inside the container) of the server the liveness supervisor (PID 1, model/supervisor.ts)
+   * runs: PID 1's child that is not its probe loop's `sleep`, from /proc/<pid>/stat.
+   */
+  serverPid(name: string): string {
+    const pid = this.docker_([
+      "exec",
+      name,
+      "/bin/sh",
+      "-c",
+      'for p in /proc/[0-9]*; do set -- $(cat "$p/stat" 2>/dev/null); [ "$4" = 1 ] && [ "$2" != "(sleep)" ] && echo "${p#/proc/}"; done',
+    ]);
+    if (!/^\d+$/.test(pid))
+      throw new Error(`${name}: no single server child of the supervisor (got ${JSON.stringify(pid)})`);
+    return pid;
+  }
+
   /** Container id by name, or undefined when there is no such container. */
   containerId(name: string): string | undefined {
     try {
