@@ -199,6 +199,7 @@ test("destroy removes both hosts' containers and keeps every volume on both", as
   expect(objectsOn(s.docker.host, "k6obs-dev-").containers).toEqual([]);
   expect(objectsOn(second!.host, "k6obs-dev-").containers).toEqual([]);
   expect(objectsOn(s.docker.host, "k6obs-dev-").volumes).toEqual([
+    "k6obs-dev-alertmanager-data",
     "k6obs-dev-grafana-data",
     "k6obs-dev-k6-results",
     "k6obs-dev-prometheus-data",
