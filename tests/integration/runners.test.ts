@@ -227,7 +227,8 @@ describe.each(TREND_MODES)("%s trend mode", (mode) => {
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    // "close", not "exit": exit can come before the pipes are drained, leaving stdout cut short.
+    const code = await new Promise<number | null>((r) => child.once("close", r));
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     const doc = JSON.parse(stdout) as {
       candidate: { testId: string; start: number; end: number; figures: Record<string, number> };

@@ -162,7 +162,7 @@ describe("the CLI split over processes", () => {
     const child = spawn(k6.file, args, { env });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    const code = await new Promise<number | null>((r) => child.once("close", r));
     const read = (f: string): Record<string, unknown> | undefined =>
       fs.existsSync(f) ? (JSON.parse(fs.readFileSync(f, "utf8")) as Record<string, unknown>) : undefined;
     const doc = read(summary) as { metrics: Record<string, Record<string, number>> } | undefined;
