@@ -94,7 +94,7 @@ export async function runK6(options: K6RunOptions): Promise<K6Result> {
   options.onStart?.((signal) => child.kill(signal));
   const code = await new Promise<number | null>((resolve, reject) => {
     child.once("error", reject);
-    child.once("exit", (c) => resolve(c));
+    child.once("close", (c) => resolve(c)); // close: the pipes are drained, unlike exit
   });
   clearTimeout(timer);
   const endedAt = Date.now() / 1000;

@@ -43,7 +43,7 @@ function gate(args: readonly string[], env: Readonly<Record<string, string>> = {
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     child.once("error", reject);
-    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+    child.once("close", (code) => resolve({ code, stdout, stderr })); // close: pipes drained
   });
 }
 

@@ -81,7 +81,7 @@ async function run(
   const child = spawn(k6.file, [...k6.args, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((r) => child.once("exit", r));
+  const code = await new Promise<number | null>((r) => child.once("close", r));
   const summary = fs.existsSync(summaryFile)
     ? (JSON.parse(fs.readFileSync(summaryFile, "utf8")) as {
         metrics: Record<string, Record<string, unknown>>;

@@ -58,7 +58,7 @@ async function run(reportExport: string | undefined, extra: Record<string, strin
   const child = spawn(k6.file, [...k6.args, ...args], { env: { PATH: process.env.PATH ?? "", ...env } });
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((r) => child.once("exit", r));
+  const code = await new Promise<number | null>((r) => child.once("close", r));
   return { code, stderr };
 }
 

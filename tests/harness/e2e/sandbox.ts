@@ -221,7 +221,8 @@ export class E2eSandbox {
 
   /**
    * PID (inside the container) of the server the liveness supervisor (PID 1, model/supervisor.ts)
-   * runs: PID 1's child that is not its probe loop's `sleep`, from /proc/<pid>/stat.
+   * runs: PID 1's child that is not its probe loop's `sleep`, from /proc/<pid>/stat (exit 0: the
+   * loop's last test fails whenever the last process listed is not the server).
    */
   serverPid(name: string): string {
     const pid = this.docker_([
@@ -229,7 +230,7 @@ export class E2eSandbox {
       name,
       "/bin/sh",
       "-c",
-      'for p in /proc/[0-9]*; do set -- $(cat "$p/stat" 2>/dev/null); [ "$4" = 1 ] && [ "$2" != "(sleep)" ] && echo "${p#/proc/}"; done',
+      'for p in /proc/[0-9]*; do set -- $(cat "$p/stat" 2>/dev/null); [ "$4" = 1 ] && [ "$2" != "(sleep)" ] && echo "${p#/proc/}"; done; exit 0',
     ]);
     if (!/^\d+$/.test(pid))
       throw new Error(`${name}: no single server child of the supervisor (got ${JSON.stringify(pid)})`);
