@@ -100,12 +100,12 @@ test("an unreachable runner host fails the preview with the provider's message n
   await s.configSet("prometheusBindAddress", SECOND_ENGINE.gateway);
   await s.configSet("allowNonLoopbackPrometheusBind", "true");
   await s.configSet("k6TargetUrl", ctx.targetUrl);
-  await s.configSet(
-    "k6Env",
-    JSON.stringify({ DURATION: "6s", VUS: "4", SLEEP: "0.2", NOT_FOUND_EVERY: "0" }),
-  );
   const missing = "unix:///run/k6obs-e2e-nowhere/docker.sock";
-  await s.configSet("k6Runners", JSON.stringify([{ name: RUNNER, host: missing }]));
+  // Object keys: written into the stack file (`config set` without --path stores a string).
+  setStackFile(s.checkout, "dev", {
+    k6Env: { DURATION: "6s", VUS: "4", SLEEP: "0.2", NOT_FOUND_EVERY: "0" },
+    k6Runners: [{ name: RUNNER, host: missing }],
+  });
   const r = await s.npm("preview", POLICY_CONSENT);
   say(`unreachable runner host, preview exit ${r.code}:\n${tail(r.output, 12)}`);
   expect(r.code).not.toBe(0);
