@@ -4,14 +4,17 @@ import { Observatory, observatoryArgsFromConfig } from "./components";
 import { loadConfig } from "./config";
 import { checkDeployment } from "./config/deployment";
 import { readPreviousDeployment } from "./config/previous";
+import { checkRunnerHosts } from "./config/runner-hosts";
 
 // An async program (Pulumi awaits the function and exports what it returns): the checks against
 // the last deployment need its outputs *before* any resource is declared, and those arrive
-// asynchronously. Order: stack config (messages name its keys), then the changes against the last
+// asynchronously. Order: stack config (messages name its keys), then whether each extra k6 runner's
+// Docker host answers, then the changes against the last
 // deployment (retention decrease, image downgrade, migration backup), then the component validates
 // its args; each throws before anything is declared.
 export = async () => {
   const config = loadConfig(__dirname);
+  await checkRunnerHosts(config.k6Runners);
   const previous = await readPreviousDeployment();
   for (const warning of await checkDeployment(previous, config, { repoRoot: __dirname, now: new Date() })) {
     void pulumi.log.warn(warning);

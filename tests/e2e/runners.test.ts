@@ -95,7 +95,7 @@ afterAll(async () => {
   }
 }, 10 * 60_000);
 
-test("an unreachable runner host fails the preview with the provider's message naming the host", async () => {
+test("an unreachable runner host fails the preview before any resource, naming the key, the host and the error", async () => {
   const s = need();
   await s.configSet("prometheusBindAddress", SECOND_ENGINE.gateway);
   await s.configSet("allowNonLoopbackPrometheusBind", "true");
@@ -109,7 +109,11 @@ test("an unreachable runner host fails the preview with the provider's message n
   const r = await s.npm("preview", POLICY_CONSENT);
   say(`unreachable runner host, preview exit ${r.code}:\n${tail(r.output, 12)}`);
   expect(r.code).not.toBe(0);
-  expect(r.output).toContain("/run/k6obs-e2e-nowhere/docker.sock");
+  // The program's own check (config/runner-hosts.ts), before any resource: not the provider's
+  // "failed to connect to any docker daemon", which names neither the runner nor the key.
+  expect(r.output).toContain(
+    `k6-observatory:k6Runners[0].host = "${missing}" (runner "${RUNNER}") is not reachable: cannot connect to socket /run/k6obs-e2e-nowhere/docker.sock (ENOENT)`,
+  );
 });
 
 test("up: both runners run their segment with one testid and reach the one Prometheus with runner labels", async () => {
