@@ -10,32 +10,28 @@
  * (tests/e2e/README.md): what is proven is the scrape of its /metrics, not Grafana's own exporter.
  * One ordered story; k6 is off (not what this file is about).
  */
-import { eventually, getJson, say, timings } from "../harness/e2e/harness";
-import { E2eSandbox, readIn } from "../harness/e2e/sandbox";
+import { eventually, getJson, say } from "../harness/e2e/harness";
+import { readIn } from "../harness/e2e/sandbox";
+import { e2eStory } from "../harness/e2e/story";
 
 jest.setTimeout(15 * 60_000);
 
-let sb: E2eSandbox;
-let setupError: unknown;
-const suiteStarted = Date.now();
 const WEBHOOK_CONTAINER = "k6obs-dev-e2e-webhook";
 const WEBHOOK_URL = "http://e2e-webhook:8080/cgi-bin/hook/s3cr3t-e2e-token";
 const HOOK_LOG = "/tmp/hooks.log";
 const ctx = { prometheusUrl: "", alertmanagerUrl: "" };
 
-function need(): E2eSandbox {
-  if (setupError !== undefined) throw new Error(`e2e setup failed: ${String(setupError)}`);
-  return sb;
-}
+const { need } = e2eStory("alerts", {
+  teardown: (sb) => {
+    try {
+      sb?.docker_(["rm", "-f", WEBHOOK_CONTAINER]);
+    } catch {
+      // not started
+    }
+  },
+});
 
-function health(name: string): string {
-  return sb.docker_([
-    "inspect",
-    "--format",
-    "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
-    name,
-  ]);
-}
+const health = (name: string): string => need().health(name);
 
 interface PromAlert {
   labels: Record<string, string>;
@@ -55,7 +51,7 @@ function webhookBodies(): {
   receiver: string;
   alerts: { labels: Record<string, string> }[];
 }[] {
-  return sb
+  return need()
     .docker_(["exec", WEBHOOK_CONTAINER, "cat", HOOK_LOG])
     .split("\n")
     .filter((l) => l.startsWith("{"))
@@ -64,32 +60,6 @@ function webhookBodies(): {
         JSON.parse(l) as { status: string; receiver: string; alerts: { labels: Record<string, string> }[] },
     );
 }
-
-beforeAll(async () => {
-  try {
-    sb = await E2eSandbox.create();
-  } catch (e) {
-    setupError = e;
-    say(`SETUP FAILED: ${String(e)}`);
-  }
-}, 45 * 60_000);
-
-afterAll(async () => {
-  if (sb) {
-    try {
-      sb.docker_(["rm", "-f", WEBHOOK_CONTAINER]);
-    } catch {
-      // not started
-    }
-    await sb.close();
-  }
-  const rows = timings.map(
-    (t) => `  ${t.seconds.toFixed(1).padStart(7)}s  exit ${String(t.code).padEnd(3)} ${t.what}`,
-  );
-  say(
-    `alerts durations:\n${rows.join("\n")}\n  ${((Date.now() - suiteStarted) / 1000).toFixed(1).padStart(7)}s  whole file`,
-  );
-}, 10 * 60_000);
 
 test("up brings Alertmanager up healthy; Prometheus sends to it and scrapes it", async () => {
   const s = need();

@@ -5,19 +5,14 @@
  * and `up` with the message and Prometheus untouched, and applies with `allowRetentionDecrease`.
  * One ordered story; the sandbox and images are tests/harness/e2e/ (tests/e2e/README.md).
  */
-import { say, timings } from "../harness/e2e/harness";
 import { E2eSandbox, tail } from "../harness/e2e/sandbox";
+import { e2eStory } from "../harness/e2e/story";
 
 jest.setTimeout(15 * 60_000);
 
-let sb: E2eSandbox;
-let setupError: unknown;
 let prometheusId: string | undefined;
 
-function need(): E2eSandbox {
-  if (setupError !== undefined) throw new Error(`e2e setup failed: ${String(setupError)}`);
-  return sb;
-}
+const { need } = e2eStory("consent");
 
 /** The running Prometheus container's retention flags. */
 function retentionFlags(s: E2eSandbox): string[] {
@@ -26,22 +21,6 @@ function retentionFlags(s: E2eSandbox): string[] {
   ) as string[];
   return args.filter((a) => a.startsWith("--storage.tsdb.retention."));
 }
-
-beforeAll(async () => {
-  try {
-    sb = await E2eSandbox.create();
-  } catch (e) {
-    setupError = e;
-    say(`SETUP FAILED: ${String(e)}`);
-  }
-}, 45 * 60_000);
-
-afterAll(async () => {
-  if (sb) await sb.close();
-  say(
-    `durations:\n${timings.map((t) => `  ${t.seconds.toFixed(1).padStart(7)}s  exit ${t.code} ${t.what}`).join("\n")}`,
-  );
-}, 10 * 60_000);
 
 describe("retention decrease needs consent (real engine)", () => {
   test("preview and the first up of a new stack work: the self reference finds no outputs and asks nothing", async () => {

@@ -17,26 +17,20 @@ import {
   PROMETHEUS_AUTH_USER,
   PROMETHEUS_SELF_JOB,
 } from "../../model/prometheus";
-import { eventually, say, tempDir, timings } from "../harness/e2e/harness";
-import { E2eSandbox, tail } from "../harness/e2e/sandbox";
+import { eventually, say, tempDir } from "../harness/e2e/harness";
+import { tail } from "../harness/e2e/sandbox";
+import { e2eStory } from "../harness/e2e/story";
 
 jest.setTimeout(15 * 60_000);
-
-let sb: E2eSandbox;
-let setupError: unknown;
-const suiteStarted = Date.now();
 
 const CONTAINERS = ["k6obs-dev-prometheus", "k6obs-dev-prometheus-reload", "k6obs-dev-grafana"];
 const PASSWORD_URN =
   "urn:pulumi:dev::k6-observatory::k6obs:stack:Observatory$random:index/randomPassword:RandomPassword::k6obs-prometheus-password";
 
-function need(): E2eSandbox {
-  if (setupError !== undefined) throw new Error(`e2e setup failed: ${String(setupError)}`);
-  return sb;
-}
+const { need } = e2eStory("exposure");
 
 function bindAddress(): string {
-  if (sb.docker.mode !== "dedicated") return "0.0.0.0";
+  if (need().docker.mode !== "dedicated") return "0.0.0.0";
   const subnet = process.env.K6OBS_E2E_SUBNET ?? "10.213.0.0/16";
   return subnet.replace(/\.0\.0\/16$/, ".0.1");
 }
@@ -65,40 +59,21 @@ async function selfUp(password: string): Promise<number> {
 }
 
 async function refresh(): Promise<void> {
-  ctx.url = await sb.output("prometheusUrl");
-  ctx.password = await sb.output("prometheusPassword", { showSecrets: true });
-  ctx.ids = Object.fromEntries(CONTAINERS.map((c) => [c, sb.containerId(c)]));
+  ctx.url = await need().output("prometheusUrl");
+  ctx.password = await need().output("prometheusPassword", { showSecrets: true });
+  ctx.ids = Object.fromEntries(CONTAINERS.map((c) => [c, need().containerId(c)]));
 }
 
 /** A file of a container, read with `docker cp` (the stand-in images have no shell to cat with). */
 function fileOf(container: string, file: string): string {
   const dir = tempDir("k6obs-e2e-cp-");
   try {
-    sb.docker_(["cp", `${container}:${file}`, dir.dir]);
+    need().docker_(["cp", `${container}:${file}`, dir.dir]);
     return fs.readFileSync(path.join(dir.dir, path.basename(file)), "utf8");
   } finally {
     dir.remove();
   }
 }
-
-beforeAll(async () => {
-  try {
-    sb = await E2eSandbox.create();
-  } catch (e) {
-    setupError = e;
-    say(`SETUP FAILED: ${String(e)}`);
-  }
-}, 45 * 60_000);
-
-afterAll(async () => {
-  if (sb) await sb.close();
-  const rows = timings.map(
-    (t) => `  ${t.seconds.toFixed(1).padStart(7)}s  exit ${String(t.code).padEnd(3)} ${t.what}`,
-  );
-  say(
-    `durations:\n${rows.join("\n")}\n  ${((Date.now() - suiteStarted) / 1000).toFixed(1).padStart(7)}s  whole exposure suite`,
-  );
-}, 10 * 60_000);
 
 describe("a dev stack with Prometheus exposed", () => {
   test("comes up healthy with auth on, published on the non-loopback address", async () => {

@@ -7,13 +7,12 @@
  * images write and how fast the real Grafana starts is not proven here (README, Hardening).
  */
 import { SUPERVISOR_KILL_EXIT, SUPERVISOR_KILL_LOG } from "../../model/supervisor";
-import { eventually, getJson, say, timings } from "../harness/e2e/harness";
-import { E2eSandbox, tail } from "../harness/e2e/sandbox";
+import { eventually, getJson, say } from "../harness/e2e/harness";
+import { tail } from "../harness/e2e/sandbox";
+import { e2eStory } from "../harness/e2e/story";
 
 jest.setTimeout(15 * 60_000);
 
-let sb: E2eSandbox;
-let setupError: unknown;
 let prometheusUrl = "";
 let grafanaUrl = "";
 let auth = { user: "admin", password: "" };
@@ -25,10 +24,7 @@ const PROM = "k6obs-dev-prometheus";
 const GRAFANA = "k6obs-dev-grafana";
 const MIB = 1024 * 1024;
 
-function need(): E2eSandbox {
-  if (setupError !== undefined) throw new Error(`e2e setup failed: ${String(setupError)}`);
-  return sb;
-}
+const { need } = e2eStory("hardening", { report: () => figures });
 
 interface Inspect {
   State: { Status: string; ExitCode: number; Health?: { Status: string } };
@@ -49,7 +45,7 @@ interface Inspect {
 }
 
 function inspect(name: string): Inspect {
-  return (JSON.parse(sb.docker_(["inspect", name])) as Inspect[])[0] as Inspect;
+  return (JSON.parse(need().docker_(["inspect", name])) as Inspect[])[0] as Inspect;
 }
 
 const health = (name: string): string => inspect(name).State.Health?.Status ?? "none";
@@ -64,9 +60,9 @@ async function promQuery(q: string): Promise<{ metric: Record<string, string>; v
 /** SIGSTOPs the server inside the container; resolves once it restarted and is healthy again. */
 async function hangAndRecover(name: string): Promise<{ restartSeconds: number; healthySeconds: number }> {
   const before = inspect(name).RestartCount;
-  const pid = sb.serverPid(name);
+  const pid = need().serverPid(name);
   const t0 = Date.now();
-  sb.docker_(["exec", name, "kill", "-STOP", pid]);
+  need().docker_(["exec", name, "kill", "-STOP", pid]);
   // Docker alone never acts: the healthcheck turns unhealthy, the container keeps running.
   const restartSeconds = await eventually(
     `${name} restarted after SIGSTOP`,
@@ -78,28 +74,11 @@ async function hangAndRecover(name: string): Promise<{ restartSeconds: number; h
     async () => (health(name) === "healthy" ? (Date.now() - t0) / 1000 : undefined),
     240_000,
   );
-  const logs = sb.logs(name);
+  const logs = need().logs(name);
   expect(logs).toContain(SUPERVISOR_KILL_LOG);
   expect(logs).toContain(`exiting ${SUPERVISOR_KILL_EXIT}`);
   return { restartSeconds, healthySeconds };
 }
-
-beforeAll(async () => {
-  try {
-    sb = await E2eSandbox.create();
-  } catch (e) {
-    setupError = e;
-    say(`SETUP FAILED: ${String(e)}`);
-  }
-}, 45 * 60_000);
-
-afterAll(async () => {
-  if (sb) await sb.close();
-  say(`hardening figures:\n  ${figures.join("\n  ")}`);
-  say(
-    `durations:\n${timings.map((t) => `  ${t.seconds.toFixed(1).padStart(7)}s  exit ${t.code} ${t.what}`).join("\n")}`,
-  );
-}, 10 * 60_000);
 
 describe("hardened stack on a real engine", () => {
   test("npm run up (policy pack included) brings the hardened stack up healthy", async () => {
@@ -160,15 +139,15 @@ describe("hardened stack on a real engine", () => {
       );
     }
     // The k6 run's limit is as the process inside sees it.
-    const ulimit = sb.docker_(["exec", PROM, "/bin/sh", "-c", "ulimit -u"]);
+    const ulimit = need().docker_(["exec", PROM, "/bin/sh", "-c", "ulimit -u"]);
     expect(ulimit).toBe("1024");
   });
 
   test("Prometheus' user cannot write its root filesystem (writable only for Docker's uploads); the data volume still takes writes", () => {
     need();
-    expect(() => sb.docker_(["exec", PROM, "touch", "/etc/k6obs-probe"])).toThrow(/Permission denied/);
-    sb.docker_(["exec", PROM, "touch", "/prometheus/k6obs-probe"]);
-    sb.docker_(["exec", PROM, "rm", "/prometheus/k6obs-probe"]);
+    expect(() => need().docker_(["exec", PROM, "touch", "/etc/k6obs-probe"])).toThrow(/Permission denied/);
+    need().docker_(["exec", PROM, "touch", "/prometheus/k6obs-probe"]);
+    need().docker_(["exec", PROM, "rm", "/prometheus/k6obs-probe"]);
   });
 
   test("Prometheus' Go runtime runs with GOMEMLIMIT at 90% of the container limit", async () => {
@@ -181,7 +160,7 @@ describe("hardened stack on a real engine", () => {
     const rssMiB = Number(rss[0]?.value[1] ?? 0) / MIB;
     expect(rssMiB).toBeGreaterThan(0);
     expect(rssMiB).toBeLessThan(2048);
-    const stats = sb.docker_(["stats", "--no-stream", "--format", "{{.MemUsage}}", PROM]);
+    const stats = need().docker_(["stats", "--no-stream", "--format", "{{.MemUsage}}", PROM]);
     figures.push(
       `Prometheus max RSS over the run ${rssMiB.toFixed(0)} MiB; docker stats now ${stats}; limit 2048 MiB`,
     );
@@ -231,15 +210,15 @@ describe("hardened stack on a real engine", () => {
   test("docker stop still reaches Prometheus through the supervisor: clean shutdown, exit 0", async () => {
     need();
     const started = Date.now();
-    sb.docker_(["stop", PROM]);
+    need().docker_(["stop", PROM]);
     const seconds = (Date.now() - started) / 1000;
     const state = inspect(PROM).State;
     expect(state.ExitCode).toBe(0);
-    expect(sb.logs(PROM)).toContain("See you next time!");
+    expect(need().logs(PROM)).toContain("See you next time!");
     figures.push(
       `Prometheus docker stop (SIGTERM through the supervisor) took ${seconds.toFixed(1)} s, exit 0`,
     );
-    sb.docker_(["start", PROM]);
+    need().docker_(["start", PROM]);
     await eventually(
       "Prometheus healthy after start",
       async () => (health(PROM) === "healthy" ? 1 : undefined),

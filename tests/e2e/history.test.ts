@@ -9,50 +9,19 @@
 import * as fs from "fs";
 import * as path from "path";
 import { HistoryStore, STORE_PASSWORD, STORE_USER } from "../harness/history-store";
-import { eventually, runCommand, say, timings } from "../harness/e2e/harness";
-import { E2eSandbox, tail } from "../harness/e2e/sandbox";
+import { eventually, say } from "../harness/e2e/harness";
+import { e2eStory } from "../harness/e2e/story";
 import { installTools } from "../harness/tools";
 
 jest.setTimeout(15 * 60_000);
 
-let sb: E2eSandbox;
-let setupError: unknown;
 let store: HistoryStore | undefined;
-const suiteStarted = Date.now();
 
-function need(): E2eSandbox {
-  if (setupError !== undefined) throw new Error(`e2e setup failed: ${String(setupError)}`);
-  return sb;
-}
-
-async function pulumi(args: string[], label: string): Promise<string> {
-  const r = await runCommand("bash", ["ops/pulumi/pulumi.sh", ...args], {
-    cwd: sb.checkout,
-    env: { ...sb.env, K6OBS_STACK: "dev" },
-    label: `dev: ${label}`,
-  });
-  if (r.code !== 0) throw new Error(`pulumi ${label} exited ${r.code}:\n${tail(r.output)}`);
-  return r.output;
-}
-
-function expectNoPassword(where: string, text: string): void {
-  expect([where, text.includes(STORE_PASSWORD)]).toEqual([where, false]);
-}
-
-beforeAll(async () => {
-  try {
+const { need } = e2eStory("history", {
+  setup: async (sb) => {
     const tools = await installTools();
-    sb = await E2eSandbox.create();
-    // The Prometheus container reaches the host as host.docker.internal (host-gateway): the
-    // gateway of the engine's default bridge; the store listens there only.
-    const gateway = sb.docker_([
-      "network",
-      "inspect",
-      "bridge",
-      "--format",
-      "{{range .IPAM.Config}}{{.Gateway}}{{end}}",
-    ]);
-    store = await HistoryStore.start(tools, gateway);
+    // The Prometheus container reaches the store as host.docker.internal; it listens there only.
+    store = await HistoryStore.start(tools, sb.bridgeGateway());
     const port = new URL(store.url).port;
     say(`history store at ${store.url} (host.docker.internal:${port} from Prometheus)`);
     const set = (p: string, v: string, secret = false) =>
@@ -68,22 +37,16 @@ beforeAll(async () => {
     await set("username", STORE_USER);
     await set("password", STORE_PASSWORD, true);
     await set("queue.batchSendDeadline", "1s");
-  } catch (e) {
-    setupError = e;
-    say(`SETUP FAILED: ${String(e)}`);
-  }
-}, 45 * 60_000);
+  },
+  teardown: () => store?.stop(),
+});
 
-afterAll(async () => {
-  await store?.stop();
-  if (sb) await sb.close();
-  const rows = timings.map(
-    (t) => `  ${t.seconds.toFixed(1).padStart(7)}s  exit ${String(t.code).padEnd(3)} ${t.what}`,
-  );
-  say(
-    `durations:\n${rows.join("\n")}\n  ${((Date.now() - suiteStarted) / 1000).toFixed(1).padStart(7)}s  whole e2e suite`,
-  );
-}, 10 * 60_000);
+/** `pulumi <args>` in the dev stack; its output, or throws. */
+const pulumi = (args: string[], label: string): Promise<string> => need().pulumi(args, label);
+
+function expectNoPassword(where: string, text: string): void {
+  expect([where, text.includes(STORE_PASSWORD)]).toEqual([where, false]);
+}
 
 describe("long-term history on a real engine", () => {
   test("the stack file holds the password only encrypted", () => {

@@ -13,26 +13,19 @@ import * as path from "path";
 import { AddressInfo } from "net";
 import { K6_RESULTS_DIR } from "../../model/k6";
 import { eventually, getJson, say, setStackFile, sh, tempDir } from "../harness/e2e/harness";
-import { E2eSandbox, tail } from "../harness/e2e/sandbox";
+import { tail } from "../harness/e2e/sandbox";
+import { e2eStory } from "../harness/e2e/story";
 import { SECOND_ENGINE, copyImage, startSecondDocker } from "../harness/e2e/second-engine";
 import { DockerEngine } from "../harness/e2e/harness";
 
 jest.setTimeout(15 * 60_000);
 
-let sb: E2eSandbox;
 let second: DockerEngine | undefined;
 let target: http.Server | undefined;
-let setupError: unknown;
 const scratch = tempDir("k6obs-e2e-runners-");
 const RUNNER = "second";
 /** Prometheus is published beyond loopback: the policy pack needs its own consent for that. */
 const POLICY_CONSENT = ["--policy-pack-config", "policy/allow-non-loopback-bind.json"];
-
-function need(): E2eSandbox {
-  if (setupError !== undefined)
-    throw setupError instanceof Error ? setupError : new Error(String(setupError));
-  return sb;
-}
 
 /** A docker CLI call against the second engine. */
 function docker2(args: string[]): string {
@@ -65,9 +58,8 @@ function recordedArgv(host: string, container: string, testId: string): { argv: 
 
 const ctx = { prometheusUrl: "", auth: { user: "", password: "" }, testId: "", targetUrl: "" };
 
-beforeAll(async () => {
-  try {
-    sb = await E2eSandbox.create();
+const { need } = e2eStory("runners", {
+  setup: async (sb) => {
     second = startSecondDocker();
     copyImage(sb.images.k6, sb.docker.host, second.host);
     // The system under test: a tiny server on the second bridge's address, which containers of both
@@ -75,25 +67,21 @@ beforeAll(async () => {
     target = http.createServer((_req, res) => res.writeHead(200).end("ok\n"));
     await new Promise<void>((r) => target!.listen(0, SECOND_ENGINE.gateway, r));
     ctx.targetUrl = `http://${SECOND_ENGINE.gateway}:${(target.address() as AddressInfo).port}`;
-  } catch (e) {
-    setupError = e;
-  }
-}, 15 * 60_000);
-
-afterAll(async () => {
-  target?.close();
-  try {
-    if (second) {
-      const left = objectsOn(second.host, "");
-      if (left.containers.length) docker2(["rm", "-f", ...left.containers]);
-      if (left.volumes.length) docker2(["volume", "rm", "-f", ...left.volumes]);
+  },
+  teardown: () => {
+    target?.close();
+    try {
+      if (second) {
+        const left = objectsOn(second.host, "");
+        if (left.containers.length) docker2(["rm", "-f", ...left.containers]);
+        if (left.volumes.length) docker2(["volume", "rm", "-f", ...left.volumes]);
+      }
+    } finally {
+      second?.stop();
+      scratch.remove();
     }
-  } finally {
-    second?.stop();
-    await sb?.close();
-    scratch.remove();
-  }
-}, 10 * 60_000);
+  },
+});
 
 test("an unreachable runner host fails the preview before any resource, naming the key, the host and the error", async () => {
   const s = need();

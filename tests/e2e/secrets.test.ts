@@ -15,8 +15,8 @@ import * as path from "path";
 import { GRAFANA_SECRET_KEY_FILE } from "../../model/grafana";
 import { K6_SECRET_ENV_FILE } from "../../model/k6";
 import { Target, startTarget } from "../harness/target";
-import { eventually, runCommand, say, timings } from "../harness/e2e/harness";
-import { E2eSandbox, tail } from "../harness/e2e/sandbox";
+import { eventually, say } from "../harness/e2e/harness";
+import { e2eStory } from "../harness/e2e/story";
 
 jest.setTimeout(15 * 60_000);
 
@@ -24,52 +24,13 @@ const TOKEN = "tok-e2e-7f3a9c1b4d";
 const NEW_TOKEN = "tok-e2e-rotated-55d2e8";
 const PASSWORD = "pw-e2e-b81c4f0a";
 
-let sb: E2eSandbox;
-let setupError: unknown;
 let target: Target | undefined;
 let grafanaKey = "";
-const suiteStarted = Date.now();
 
-function need(): E2eSandbox {
-  if (setupError !== undefined) throw new Error(`e2e setup failed: ${String(setupError)}`);
-  return sb;
-}
-
-/** `pulumi <args>` through the project's wrapper, in the dev stack; its output, or throws. */
-async function pulumi(args: string[], label: string): Promise<string> {
-  const r = await runCommand("bash", ["ops/pulumi/pulumi.sh", ...args], {
-    cwd: sb.checkout,
-    env: { ...sb.env, K6OBS_STACK: "dev" },
-    label: `dev: ${label}`,
-  });
-  if (r.code !== 0) throw new Error(`pulumi ${label} exited ${r.code}:\n${tail(r.output)}`);
-  return r.output;
-}
-
-/** Throws naming the place when text holds any of the secrets in clear. */
-function expectNoSecrets(where: string, text: string, extra: string[] = []): void {
-  for (const secret of [TOKEN, NEW_TOKEN, PASSWORD, ...extra]) {
-    expect([where, secret, text.includes(secret)]).toEqual([where, secret, false]);
-  }
-}
-
-function inspect(name: string): string {
-  return sb.docker_(["inspect", name]);
-}
-
-beforeAll(async () => {
-  try {
-    sb = await E2eSandbox.create();
-    // The k6 container reaches the host as host.docker.internal (host-gateway): the gateway address
-    // of the engine's default bridge, which on the suite's own engine is its own bridge.
-    const gateway = sb.docker_([
-      "network",
-      "inspect",
-      "bridge",
-      "--format",
-      "{{range .IPAM.Config}}{{.Gateway}}{{end}}",
-    ]);
-    target = await startTarget({ host: gateway, recordHeaders: ["authorization", "x-api-key"] });
+const { need } = e2eStory("secrets", {
+  setup: async (sb) => {
+    // The k6 container reaches the target as host.docker.internal.
+    target = await startTarget({ host: sb.bridgeGateway(), recordHeaders: ["authorization", "x-api-key"] });
     const port = new URL(target.url).port;
     say(`target server at ${target.url} (host.docker.internal:${port} from k6)`);
     await sb.npmOk("pulumi", ["config", "set", "k6Script", "provisioning/k6/scripts/authenticated.js"]);
@@ -82,21 +43,23 @@ beforeAll(async () => {
       ["config", "set", "--secret", "k6TargetUrl", `http://bob:${PASSWORD}@host.docker.internal:${port}`],
       { label: "dev: config set --secret k6TargetUrl <url with credentials>" },
     );
-  } catch (e) {
-    setupError = e;
-    say(`SETUP FAILED: ${String(e)}`);
-  }
-}, 45 * 60_000);
+  },
+  teardown: () => target?.close(),
+});
 
-afterAll(async () => {
-  await target?.close();
-  if (sb) await sb.close();
-  const total = (Date.now() - suiteStarted) / 1000;
-  const rows = timings.map(
-    (t) => `  ${t.seconds.toFixed(1).padStart(7)}s  exit ${String(t.code).padEnd(3)} ${t.what}`,
-  );
-  say(`durations:\n${rows.join("\n")}\n  ${total.toFixed(1).padStart(7)}s  whole e2e suite`);
-}, 10 * 60_000);
+/** `pulumi <args>` in the dev stack; its output, or throws. */
+const pulumi = (args: string[], label: string): Promise<string> => need().pulumi(args, label);
+
+/** Throws naming the place when text holds any of the secrets in clear. */
+function expectNoSecrets(where: string, text: string, extra: string[] = []): void {
+  for (const secret of [TOKEN, NEW_TOKEN, PASSWORD, ...extra]) {
+    expect([where, secret, text.includes(secret)]).toEqual([where, secret, false]);
+  }
+}
+
+function inspect(name: string): string {
+  return need().docker_(["inspect", name]);
+}
 
 describe("secrets on a real engine", () => {
   test("the stack file holds the token and the URL only encrypted", () => {

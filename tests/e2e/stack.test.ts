@@ -18,17 +18,14 @@ import {
   postJson,
   say,
   tempDir,
-  timings,
 } from "../harness/e2e/harness";
-import { E2eSandbox, readIn, tail, writeIn } from "../harness/e2e/sandbox";
+import { readIn, tail, writeIn } from "../harness/e2e/sandbox";
+import { e2eStory } from "../harness/e2e/story";
 
 jest.setTimeout(15 * 60_000);
 
-let sb: E2eSandbox;
-let setupError: unknown;
 /** Every step every preview of a change class planned: none may touch a volume. */
 const allPlanned: { cls: string; step: PreviewStep }[] = [];
-const suiteStarted = Date.now();
 
 const VOLUME_TYPE = "docker:index/volume:Volume";
 const CONTAINER_TYPE = "docker:index/container:Container";
@@ -57,24 +54,21 @@ interface Ctx {
 }
 const ctx: Ctx = { grafanaUrl: "", prometheusUrl: "", user: "admin", password: "", testIds: [], ids: {} };
 
-function need(): E2eSandbox {
-  if (setupError !== undefined) throw new Error(`e2e setup failed: ${String(setupError)}`);
-  return sb;
-}
+const { need } = e2eStory("stack");
 
 async function refreshOutputs(stack = "dev"): Promise<void> {
-  ctx.grafanaUrl = await sb.output("grafanaUrl", { stack });
-  ctx.prometheusUrl = await sb.output("prometheusUrl", { stack });
-  ctx.user = await sb.output("grafanaAdminUser", { stack });
-  ctx.password = await sb.output("grafanaAdminPassword", { stack, showSecrets: true });
+  ctx.grafanaUrl = await need().output("grafanaUrl", { stack });
+  ctx.prometheusUrl = await need().output("prometheusUrl", { stack });
+  ctx.user = await need().output("grafanaAdminUser", { stack });
+  ctx.password = await need().output("grafanaAdminPassword", { stack, showSecrets: true });
 }
 
 function containerIds(stack = "dev"): Record<string, string | undefined> {
   return {
-    prometheus: sb.containerId(`k6obs-${stack}-prometheus`),
-    reload: sb.containerId(`k6obs-${stack}-prometheus-reload`),
-    grafana: sb.containerId(`k6obs-${stack}-grafana`),
-    k6: sb.containerId(`k6obs-${stack}-k6`),
+    prometheus: need().containerId(`k6obs-${stack}-prometheus`),
+    reload: need().containerId(`k6obs-${stack}-prometheus-reload`),
+    grafana: need().containerId(`k6obs-${stack}-grafana`),
+    k6: need().containerId(`k6obs-${stack}-k6`),
   };
 }
 
@@ -89,32 +83,7 @@ function auth() {
   return { user: ctx.user, password: ctx.password };
 }
 
-function health(name: string): string {
-  return sb.docker_([
-    "inspect",
-    "--format",
-    "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
-    name,
-  ]);
-}
-
-beforeAll(async () => {
-  try {
-    sb = await E2eSandbox.create();
-  } catch (e) {
-    setupError = e;
-    say(`SETUP FAILED: ${String(e)}`);
-  }
-}, 45 * 60_000);
-
-afterAll(async () => {
-  if (sb) await sb.close();
-  const total = (Date.now() - suiteStarted) / 1000;
-  const rows = timings.map(
-    (t) => `  ${t.seconds.toFixed(1).padStart(7)}s  exit ${String(t.code).padEnd(3)} ${t.what}`,
-  );
-  say(`durations:\n${rows.join("\n")}\n  ${total.toFixed(1).padStart(7)}s  whole e2e suite`);
-}, 10 * 60_000);
+const health = (name: string): string => need().health(name);
 
 describe("dev stack on a real engine", () => {
   test("up on an empty backend succeeds (cold up)", async () => {
@@ -375,7 +344,7 @@ describe("dev stack on a real engine", () => {
     expect(now.grafana).not.toBe(ctx.ids.grafana);
     ctx.ids = now;
     expect(health("k6obs-dev-grafana")).toBe("healthy");
-    expect(sb.docker_(["inspect", "--format", "{{.Config.Image}}", "k6obs-dev-grafana"])).toBe(
+    expect(need().docker_(["inspect", "--format", "{{.Config.Image}}", "k6obs-dev-grafana"])).toBe(
       s.docker_(["image", "inspect", "--format", "{{.Id}}", s.images.grafanaBump]),
     );
     const me = await getJson<{ login: string }>(`${ctx.grafanaUrl}/api/user`, auth());

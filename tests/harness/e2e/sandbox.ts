@@ -184,6 +184,31 @@ export class E2eSandbox {
     return r.stdout.trim();
   }
 
+  /**
+   * The gateway of the engine's default bridge: where a container reaches this host as
+   * host.docker.internal (host-gateway); on the suite's own engine, its own bridge's address.
+   */
+  bridgeGateway(): string {
+    return this.docker_([
+      "network",
+      "inspect",
+      "bridge",
+      "--format",
+      "{{range .IPAM.Config}}{{.Gateway}}{{end}}",
+    ]);
+  }
+
+  /** `pulumi <args>` through the project's wrapper (ops/pulumi/pulumi.sh); its output, or throws with it. */
+  async pulumi(args: string[], label: string, stack = "dev"): Promise<string> {
+    const r = await runCommand("bash", ["ops/pulumi/pulumi.sh", ...args], {
+      cwd: this.checkout,
+      env: { ...this.env, K6OBS_STACK: stack },
+      label: `${stack}: ${label}`,
+    });
+    if (r.code !== 0) throw new Error(`pulumi ${label} exited ${r.code}:\n${tail(r.output)}`);
+    return r.output;
+  }
+
   /** `pulumi config set` through the project's wrapper. */
   async configSet(key: string, value: string, stack = "dev"): Promise<void> {
     await this.npmOk("pulumi", ["config", "set", key, value], {
@@ -235,6 +260,16 @@ export class E2eSandbox {
     if (!/^\d+$/.test(pid))
       throw new Error(`${name}: no single server child of the supervisor (got ${JSON.stringify(pid)})`);
     return pid;
+  }
+
+  /** A container's health status (`healthy`, `starting`, `unhealthy`), `none` without a healthcheck. */
+  health(name: string): string {
+    return this.docker_([
+      "inspect",
+      "--format",
+      "{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
+      name,
+    ]);
   }
 
   /** Container id by name, or undefined when there is no such container. */
