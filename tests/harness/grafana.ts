@@ -76,6 +76,13 @@ export function provisionedDashboardFiles(
   return out;
 }
 
+/** The dashboard a trend mode's folder provisions whose uid starts with `prefix`, or throws. */
+export function provisionedDashboard(mode: string, prefix: string): DashboardJson {
+  const found = provisionedDashboardFiles([mode]).find(({ json }) => json.uid.startsWith(prefix));
+  if (found === undefined) throw new Error(`no ${prefix}* dashboard in ${mode}`);
+  return found.json;
+}
+
 /**
  * The datasource's minimum interval (jsonData.timeInterval of the provisioned datasource), which
  * Grafana also uses as the scrape interval in $__rate_interval. Grafana's default is 15s.

@@ -16,7 +16,7 @@ import {
   TimeRange,
   VariableSelection,
   prepareQuery,
-  provisionedDashboardFiles,
+  provisionedDashboard,
   variableValues,
 } from "../harness/grafana";
 import { K6Result, SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
@@ -124,11 +124,7 @@ async function panelValues(
 describe.each(TREND_MODES)("%s trend mode", (mode) => {
   let s: ModeSetup;
   let range: TimeRange;
-  const dashboard = (prefix: string): DashboardJson => {
-    const found = provisionedDashboardFiles([mode]).find(({ json }) => json.uid.startsWith(prefix));
-    if (found === undefined) throw new Error(`no ${prefix}* dashboard in ${mode}`);
-    return found.json;
-  };
+  const dashboard = (prefix: string): DashboardJson => provisionedDashboard(mode, prefix);
 
   beforeAll(async () => {
     s = await setups.get(mode)!;

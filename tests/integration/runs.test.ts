@@ -13,6 +13,7 @@ import {
   VariableSelection,
   annotationEvents,
   prepareQuery,
+  provisionedDashboard,
   provisionedDashboardFiles,
   variableValues,
 } from "../harness/grafana";
@@ -113,11 +114,7 @@ async function panelValues(
 describe.each(TREND_MODES)("%s trend mode", (mode) => {
   let s: ModeSetup;
   let range: TimeRange;
-  const dashboard = (prefix: string): DashboardJson => {
-    const found = provisionedDashboardFiles([mode]).find(({ json }) => json.uid.startsWith(prefix));
-    if (found === undefined) throw new Error(`no ${prefix}* dashboard in ${mode}`);
-    return found.json;
-  };
+  const dashboard = (prefix: string): DashboardJson => provisionedDashboard(mode, prefix);
 
   beforeAll(async () => {
     s = await setups.get(mode)!;
