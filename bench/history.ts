@@ -5,17 +5,15 @@
 // - what remote_write to a long-term store costs per run: samples, histograms and compressed bytes
 //   the stack's Prometheus sends (its own remote-storage counters), with k6Only on and off, per
 //   trend mode, into a second real Prometheus with basic auth (tests/harness/history-store.ts).
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import {
-  checkRemoteWrite,
-  remoteWriteSecretFiles,
-  remoteWriteSection,
-  withRemoteWrite,
-} from "../model/remote-write";
+import { checkRemoteWrite } from "../model/remote-write";
 import { TREND_MODES, TrendMode } from "../model/trend-mode";
-import { HistoryStore, STORE_PASSWORD, STORE_USER } from "../tests/harness/history-store";
+import {
+  HistoryStore,
+  STORE_PASSWORD,
+  STORE_USER,
+  startRemoteWriteSender,
+} from "../tests/harness/history-store";
 import { SCRIPTS_DIR, runK6, uniqueTestId } from "../tests/harness/k6";
 import { sleep, startPrometheus } from "../tests/harness/prometheus";
 import { Target } from "../tests/harness/target";
@@ -141,18 +139,7 @@ export async function benchRemoteWriteCost(
       ]);
       if (checked.problems.length > 0) throw new Error(checked.problems.join("\n"));
       const targets = checked.targets.map((t) => ({ ...t, url: store.remoteWriteUrl }));
-      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-bench-history-"));
-      const secretsDir = path.join(workDir, "secrets");
-      fs.mkdirSync(secretsDir, { mode: 0o700 });
-      for (const f of remoteWriteSecretFiles(targets, secretsDir))
-        fs.writeFileSync(f.path, f.content, { mode: 0o600 });
-      const sender = await startPrometheus({
-        tools,
-        trendMode: mode,
-        workDir,
-        editConfig: (text) =>
-          withRemoteWrite(text, remoteWriteSection(targets, { trendMode: mode, secretsDir })),
-      });
+      const sender = await startRemoteWriteSender({ tools, trendMode: mode, targets });
       try {
         await sleep(10_000);
         const before = await remoteCounters(sender.url);

@@ -9,7 +9,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { PROMETHEUS_IMAGE } from "../../model/images";
 import { prometheusFlags, renderPrometheusConfig } from "../../model/prometheus";
-import { RULES_DIR, ResultSeries, freePort, sleep } from "./prometheus";
+import {
+  RemoteWriteTarget,
+  remoteWriteSecretFiles,
+  remoteWriteSection,
+  withRemoteWrite,
+} from "../../model/remote-write";
+import { TrendMode } from "../../model/trend-mode";
+import { PrometheusServer, RULES_DIR, ResultSeries, freePort, sleep, startPrometheus } from "./prometheus";
 import { stackDefault } from "./stack-defaults";
 import { Tools } from "./tools";
 
@@ -18,6 +25,31 @@ export const STORE_USER = "history";
 /** Its password, and the bcrypt hash of it in the store's web config (golang.org/x/crypto/bcrypt, cost 10). */
 export const STORE_PASSWORD = "history-store-pw-7Kq2";
 const STORE_PASSWORD_BCRYPT = "$2a$10$BPA4arB7XdtGFJ5dKR/yC.6jiV3jMsfE.uyVYk7ihZCexpzUs9CnW";
+
+/**
+ * A stack Prometheus whose config is the committed one plus remote_write to `targets`, their
+ * credentials as private files in its work dir (as the stack uploads them).
+ */
+export async function startRemoteWriteSender(opts: {
+  readonly tools: Tools;
+  readonly trendMode: TrendMode;
+  readonly targets: readonly RemoteWriteTarget[];
+  readonly scrapeInterval?: string;
+}): Promise<PrometheusServer> {
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-rw-sender-"));
+  const secretsDir = path.join(workDir, "secrets");
+  fs.mkdirSync(secretsDir, { mode: 0o700 });
+  for (const f of remoteWriteSecretFiles(opts.targets, secretsDir))
+    fs.writeFileSync(f.path, f.content, { mode: 0o600 });
+  return startPrometheus({
+    tools: opts.tools,
+    trendMode: opts.trendMode,
+    workDir,
+    scrapeInterval: opts.scrapeInterval,
+    editConfig: (text) =>
+      withRemoteWrite(text, remoteWriteSection(opts.targets, { trendMode: opts.trendMode, secretsDir })),
+  });
+}
 
 /** A receiving Prometheus that requires basic auth on every endpoint. */
 export class HistoryStore {

@@ -4,20 +4,12 @@
 // that requires basic auth, standing in for Thanos/Mimir/VictoriaMetrics. Only host values differ
 // from the container: 127.0.0.1 URLs, ports and the credential files' directory.
 // What it cannot show: a hosted store's own limits (rate limits, 429s, tenant headers).
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import {
-  RemoteWriteTarget,
-  checkRemoteWrite,
-  remoteWriteSecretFiles,
-  remoteWriteSection,
-  withRemoteWrite,
-} from "../../model/remote-write";
+import { RemoteWriteTarget, checkRemoteWrite } from "../../model/remote-write";
 import { TrendMode } from "../../model/trend-mode";
-import { HistoryStore, STORE_PASSWORD, STORE_USER } from "../harness/history-store";
+import { HistoryStore, STORE_PASSWORD, STORE_USER, startRemoteWriteSender } from "../harness/history-store";
 import { SCRIPTS_DIR, runK6, uniqueTestId } from "../harness/k6";
-import { PrometheusServer, sleep, startPrometheus } from "../harness/prometheus";
+import { PrometheusServer, sleep } from "../harness/prometheus";
 import { Target, startTarget } from "../harness/target";
 import { TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
 
@@ -35,20 +27,28 @@ function targetsFor(entries: Record<string, unknown>[]): RemoteWriteTarget[] {
 
 /** A stack Prometheus whose config is the committed one plus remote_write to the targets. */
 async function startSender(trendMode: TrendMode, targets: RemoteWriteTarget[]): Promise<PrometheusServer> {
-  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-rw-sender-"));
-  const secretsDir = path.join(workDir, "secrets");
-  fs.mkdirSync(secretsDir, { mode: 0o700 });
-  for (const f of remoteWriteSecretFiles(targets, secretsDir))
-    fs.writeFileSync(f.path, f.content, { mode: 0o600 });
-  const sender = await startPrometheus({
-    tools,
-    trendMode,
-    workDir,
-    scrapeInterval: "1s",
-    editConfig: (text) => withRemoteWrite(text, remoteWriteSection(targets, { trendMode, secretsDir })),
-  });
+  const sender = await startRemoteWriteSender({ tools, trendMode, targets, scrapeInterval: "1s" });
   senders.push(sender);
   return sender;
+}
+
+/** smoke.js (2 VUs, 6 s) remote-writing to the sender; its testid. */
+async function runSmokeInto(
+  sender: PrometheusServer,
+  trendMode: TrendMode,
+  idPrefix: string,
+): Promise<string> {
+  const testId = uniqueTestId(idPrefix);
+  const run = await runK6({
+    trendMode,
+    script: path.join(SCRIPTS_DIR, "smoke.js"),
+    testId,
+    remoteWriteUrl: sender.remoteWriteUrl,
+    targetUrl: target.url,
+    extraEnv: { VUS: "2", DURATION: "6s", SLEEP: "0.2" },
+  });
+  expect(run.code).toBe(0);
+  return testId;
 }
 
 async function eventually<T>(
@@ -112,16 +112,7 @@ describe("a stats-mode stack with k6Only and a second target with a wrong passwo
         },
       ]),
     );
-    testId = uniqueTestId("rw");
-    const run = await runK6({
-      trendMode: "stats",
-      script: path.join(SCRIPTS_DIR, "smoke.js"),
-      testId,
-      remoteWriteUrl: sender.remoteWriteUrl,
-      targetUrl: target.url,
-      extraEnv: { VUS: "2", DURATION: "6s", SLEEP: "0.2" },
-    });
-    expect(run.code).toBe(0);
+    testId = await runSmokeInto(sender, "stats", "rw");
   }, 180_000);
 
   test("every k6 series of the run arrives in the store with the same values", async () => {
@@ -194,16 +185,7 @@ describe("a nativeHistogram-mode stack with k6Only off (the control for k6Only)"
         },
       ]),
     );
-    testId = uniqueTestId("rw-native");
-    const run = await runK6({
-      trendMode: "nativeHistogram",
-      script: path.join(SCRIPTS_DIR, "smoke.js"),
-      testId,
-      remoteWriteUrl: sender.remoteWriteUrl,
-      targetUrl: target.url,
-      extraEnv: { VUS: "2", DURATION: "6s", SLEEP: "0.2" },
-    });
-    expect(run.code).toBe(0);
+    testId = await runSmokeInto(sender, "nativeHistogram", "rw-native");
   }, 180_000);
 
   test("k6's native histograms arrive (send_native_histograms) and so do Prometheus' own series", async () => {
