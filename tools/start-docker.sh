@@ -3,11 +3,11 @@
 # integration tests use. Idempotent: an engine that already answers is left alone, an existing
 # helper image is kept. Everything comes from Debian packages; nothing is pulled from a registry.
 #
-#   1. no `dockerd` binary -> apt-get install docker.io (root only)
+#   1. no `dockerd` binary -> tools/install-tools.sh docker (Debian's docker.io; root only)
 #   2. `docker info` does not answer -> start dockerd in the background (log: $K6OBS_DOCKERD_LOG),
 #      first with Debian's defaults, then, if that engine does not come up, with the vfs storage
 #      driver and without iptables/bridge (the helper containers run with --network none)
-#   3. no image $K6OBS_TEST_IMAGE -> assemble a rootfs from busybox-static (apt-get download) and
+#   3. no image $K6OBS_TEST_IMAGE -> assemble a rootfs from busybox-static (install-tools.sh) and
 #      `docker import` it. It mimics prom/prometheus: busybox, `nobody` (65534) in /etc/passwd,
 #      USER nobody and an entrypoint that is not a shell, so callers must set both explicitly.
 #
@@ -59,15 +59,7 @@ start_dockerd() {
 }
 
 if ! command -v docker >/dev/null 2>&1 || ! engine_answers; then
-  if ! command -v dockerd >/dev/null 2>&1; then
-    [[ $(id -u) -eq 0 ]] || die "no dockerd on this machine and not root: install docker.io (apt-get install docker.io) or point DOCKER_HOST at an engine"
-    command -v apt-get >/dev/null 2>&1 || die "no dockerd and no apt-get: install a Docker Engine first"
-    say "installing Debian's docker.io (first run only)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt_log=${TMPDIR:-/tmp}/k6obs-apt-docker.log
-    { apt-get update -qq && apt-get install -y -qq docker.io; } >"$apt_log" 2>&1 ||
-      { tail -n 20 "$apt_log" >&2; die "apt-get install docker.io failed (log: $apt_log)"; }
-  fi
+  command -v dockerd >/dev/null 2>&1 || bash "$(dirname "${BASH_SOURCE[0]}")/install-tools.sh" docker >/dev/null
   if ! engine_answers; then
     if [[ -n ${DOCKER_HOST:-} ]]; then
       die "DOCKER_HOST=$DOCKER_HOST does not answer (docker info failed); not starting a local engine behind its back"
@@ -89,18 +81,13 @@ if docker image inspect "$image" >/dev/null 2>&1; then
 fi
 
 say "building helper image $image from Debian's busybox-static (first run only)"
+busybox=$(bash "$(dirname "${BASH_SOURCE[0]}")/install-tools.sh" busybox | tail -n 1)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-chmod 755 "$work" # apt-get download runs as _apt and must be able to write here
-(cd "$work" && apt-get download busybox-static >/dev/null 2>&1) ||
-  { apt-get update -qq >&2 && (cd "$work" && apt-get download busybox-static >&2); } ||
-  die "apt-get download busybox-static failed"
-dpkg-deb -x "$work"/busybox-static_*.deb "$work/pkg"
-
 root=$work/rootfs
 mkdir -p "$root/bin" "$root/etc" "$root/tmp" "$root/data"
 chmod 1777 "$root/tmp"
-cp "$work/pkg/bin/busybox" "$root/bin/busybox"
+cp "$busybox" "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do
   [[ $applet == busybox ]] || ln -s busybox "$root/bin/$applet"
 done

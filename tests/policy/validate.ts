@@ -43,3 +43,29 @@ export async function violations(validate: ResourceValidation, spec: ResourceSpe
   });
   return reported;
 }
+
+/** A container as components/ declares it: pinned image id, loopback port, hardened. */
+export const goodContainer = {
+  name: "k6obs-dev-grafana",
+  image: "sha256:" + "a".repeat(64),
+  ports: [{ internal: 3000, external: 3000, ip: "127.0.0.1", protocol: "tcp" }],
+  securityOpts: ["no-new-privileges:true"],
+  privileged: false,
+  user: "472",
+  capabilities: { drops: ["ALL"] },
+  readOnly: true,
+  memory: 1024,
+  memorySwap: 1024,
+  ulimits: [{ name: "nproc", soft: 1024, hard: 1024 }],
+  logDriver: "json-file",
+  logOpts: { "max-size": "10m", "max-file": "3" },
+  mounts: [
+    { type: "volume", source: "k6obs-dev-grafana-data", target: "/var/lib/grafana" },
+    {
+      type: "bind",
+      source: "/repo/provisioning/grafana/provisioning",
+      target: "/etc/grafana/provisioning",
+      readOnly: true,
+    },
+  ],
+};

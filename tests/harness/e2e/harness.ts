@@ -11,6 +11,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { SUITE_ENV } from "../setup/prerequisites";
 
 /** Repository root of the checkout under test. */
 export const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -116,6 +117,14 @@ export const STACK_PREFIXES = ["k6obs-dev-", "k6obs-ci-", "e2ecompose_"];
 export function startDocker(): DockerEngine {
   const wanted = process.env.K6OBS_E2E_DOCKER ?? (process.getuid?.() === 0 ? "dedicated" : "system");
   const script = path.join(REPO, "tests", "harness", "docker-engine.sh");
+  const suiteHost = process.env[SUITE_ENV.host];
+  if (wanted === "dedicated" && suiteHost !== undefined) {
+    // Started by the tier's globalSetup, which also stops it after the last test file.
+    say(
+      `Docker: the suite's own engine at ${suiteHost} (tests/harness/docker-engine.sh); the user's engine is not used`,
+    );
+    return { mode: "dedicated", host: suiteHost, stop: () => undefined };
+  }
   if (wanted === "dedicated") {
     const out = sh("bash", [script, "start"], process.env).trim().split("\n");
     const host = out[out.length - 1] ?? "";
@@ -155,8 +164,9 @@ export function startDocker(): DockerEngine {
 }
 
 /**
- * A Pulumi CLI for the `pulumi` npm package's version under pulumiHome: the one already there, the
- * npm package's download, or ../shared/pulumi-engine where no download is possible. Says which.
+ * The Pulumi CLI for the `pulumi` npm package's version, installed by tools/install-tools.sh (its
+ * download, or ../shared/pulumi-engine where no download is possible) and seen under pulumiHome,
+ * whose versions and plugins are the real home's. Says which engine runs.
  */
 export async function ensurePulumiEngine(pulumiHome: string): Promise<string> {
   const npmVersion = (
@@ -164,43 +174,23 @@ export async function ensurePulumiEngine(pulumiHome: string): Promise<string> {
       version: string;
     }
   ).version;
+  const install = await runCommand("bash", [path.join(REPO, "tools", "install-tools.sh"), "pulumi"], {
+    cwd: REPO,
+    env: process.env,
+    timeoutMs: 300_000,
+  });
+  if (install.code !== 0) {
+    throw new Error(`no Pulumi engine (run: bash tools/install-tools.sh pulumi): ${install.output.trim()}`);
+  }
   const cli = path.join(pulumiHome, "versions", npmVersion, "bin", "pulumi");
   const env = { ...process.env, PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true" };
-  const shared = path.resolve(REPO, "..", "shared", "pulumi-engine", "install.sh");
-  const describe = (how: string): string => {
-    const version = sh(cli, ["version"], env).trim();
-    const isShared = version !== `v${npmVersion}`;
-    const line = isShared
-      ? `Pulumi engine: ${version} from ../shared/pulumi-engine (labelled ${npmVersion}; ${how})`
-      : `Pulumi engine: ${version} (${how})`;
-    say(line);
-    return line;
-  };
-  if (fs.existsSync(cli)) {
-    if (sh(cli, ["version"], env).trim() !== `v${npmVersion}` && fs.existsSync(shared)) {
-      // The shared engine's plugins live beside it; install.sh is idempotent and checks them.
-      sh("bash", [shared, REPO], env);
-    }
-    return describe(`already installed at ${fs.realpathSync(cli)}`);
-  }
-  say(`Pulumi engine: none at ${cli}; trying the pulumi npm package's download of v${npmVersion}`);
-  const dl = await runCommand(path.join(REPO, "node_modules", ".bin", "pulumi"), ["version"], {
-    cwd: REPO,
-    env,
-    timeoutMs: 180_000,
-    label: "pulumi CLI download",
-  });
-  if (dl.code === 0) return describe("downloaded by the pulumi npm package");
-  if (!fs.existsSync(shared)) {
-    throw new Error(
-      `no Pulumi engine: the download failed (${dl.output.trim().split("\n").pop() ?? ""}) and ${shared} does not exist`,
-    );
-  }
-  say(
-    `Pulumi engine: the download failed (${dl.output.trim().split("\n").pop() ?? ""}); INSTALLING ../shared/pulumi-engine`,
-  );
-  sh("bash", [shared, REPO], env);
-  return describe("installed from ../shared/pulumi-engine because the download is impossible here");
+  const version = sh(cli, ["version"], env).trim();
+  const line =
+    version === `v${npmVersion}`
+      ? `Pulumi engine: ${version} at ${fs.realpathSync(cli)}`
+      : `Pulumi engine: ${version} from ../shared/pulumi-engine (labelled ${npmVersion}, installed because no download is possible here)`;
+  say(line);
+  return line;
 }
 
 /** Files of the checkout: tracked ones plus untracked ones git does not ignore, as they are now. */

@@ -66,11 +66,6 @@ export interface EnsureImagesOptions {
   readonly log: (line: string) => void;
 }
 
-const cacheRoot = path.join(
-  process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"),
-  "k6-observatory",
-);
-
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): string {
   return execFileSync(cmd, args, {
     env,
@@ -137,32 +132,14 @@ function buildCached(ref: string, context: string, kind: string, opts: EnsureIma
   return `${ref} (${kind}): built in ${s}s`;
 }
 
-/** Debian's static busybox, downloaded once with apt-get into the cache. */
-function busybox(log: (line: string) => void): string {
-  const dir = path.join(cacheRoot, "e2e-images");
-  const bin = path.join(dir, "busybox");
-  if (fs.existsSync(bin)) return bin;
-  fs.mkdirSync(dir, { recursive: true });
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-busybox-"));
-  fs.chmodSync(work, 0o755); // apt-get download runs as _apt
-  try {
-    log("busybox-static: apt-get download (first run only)");
-    try {
-      execFileSync("apt-get", ["download", "busybox-static"], { cwd: work, stdio: "pipe" });
-    } catch {
-      execFileSync("apt-get", ["update", "-qq"], { stdio: "pipe" });
-      execFileSync("apt-get", ["download", "busybox-static"], { cwd: work, stdio: "pipe" });
-    }
-    const deb = fs.readdirSync(work).find((f) => f.startsWith("busybox-static_") && f.endsWith(".deb"));
-    if (!deb) throw new Error(`apt-get download busybox-static left no .deb in ${work}`);
-    execFileSync("dpkg-deb", ["-x", path.join(work, deb), path.join(work, "pkg")]);
-    fs.copyFileSync(path.join(work, "pkg", "bin", "busybox"), `${bin}.tmp`);
-    fs.chmodSync(`${bin}.tmp`, 0o755);
-    fs.renameSync(`${bin}.tmp`, bin);
-    return bin;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
+/** Debian's static busybox, from tools/install-tools.sh (the one installer). */
+function busybox(repo: string, env: NodeJS.ProcessEnv): string {
+  return (
+    run("bash", [path.join(repo, "tools", "install-tools.sh"), "busybox"], env)
+      .trim()
+      .split("\n")
+      .pop() ?? ""
+  );
 }
 
 /** A rootfs with busybox at /bin/busybox, its applets as links, /tmp and the given users. */
@@ -387,7 +364,7 @@ export function ensureImages(opts: EnsureImagesOptions): E2eImages {
   try {
     const needsBuild =
       !opts.given?.prometheus || !opts.given.grafana || !opts.given.k6 || !opts.given.alertmanager;
-    const bb = needsBuild ? busybox(opts.log) : "";
+    const bb = needsBuild ? busybox(opts.repo, opts.env) : "";
     const one = (
       kind: string,
       given: string | undefined,

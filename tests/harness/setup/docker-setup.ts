@@ -1,0 +1,25 @@
+/**
+ * jest globalSetup of the integration and e2e tiers: the tools (the Go builds side by side), the
+ * Pulumi engine, Debian's docker.io and the suite's own Docker Engine, plus a snapshot of the
+ * host's own Docker state for the teardown to compare. Runs once per run; a second call is a no-op.
+ */
+import { installTools, installToolsInParallel, startSuiteEngine, stopSuiteEngine } from "./prerequisites";
+import { snapshotHostDocker } from "./host-docker";
+
+export const SNAPSHOT_ENV = "K6OBS_SUITE_HOST_DOCKER";
+
+export default async function setup(): Promise<void> {
+  if (process.env[SNAPSHOT_ENV] !== undefined) return;
+  process.env[SNAPSHOT_ENV] = JSON.stringify(snapshotHostDocker());
+  const builds = installToolsInParallel(["prometheus", "alertmanager"]);
+  try {
+    installTools(["docker", "pulumi", "busybox"]);
+    startSuiteEngine();
+    await builds;
+  } catch (e) {
+    // jest runs no teardown after a failed setup: stop what this one started.
+    await builds.catch(() => undefined);
+    stopSuiteEngine();
+    throw e;
+  }
+}
