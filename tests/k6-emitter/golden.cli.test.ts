@@ -9,7 +9,7 @@ import {
   seriesLabels,
 } from "../harness/k6-emitter/output";
 import { NativeHistogramSink, schema3Key, spansAndDeltas, trendStat } from "../harness/k6-emitter/sinks";
-import { TimeSeries, decodeWriteRequest } from "../harness/k6-emitter/wire";
+import { TimeSeries, decodeWriteRequest, encodeWriteRequest } from "../harness/k6-emitter/wire";
 
 const trend = (name: string, contains: Metric["contains"] = "default"): Metric => ({
   name,
@@ -209,6 +209,9 @@ describe("series state", () => {
 });
 
 describe("stale markers", () => {
+  /** Tag byte 0x09 (field 1, fixed64) then 0x7ff0000000000002 little-endian, typed out by hand. */
+  const STALE_NAN_ON_WIRE = "09" + "020000000000f07f";
+
   // remotewrite/remotewrite_test.go TestOutputStaleMarkers: now = 1 s gives timestamp 1001 ms,
   // and stale/stale.go: the value is math.Float64frombits(0x7ff0000000000002).
   test("every series marked at now + 1 ms with Prometheus' stale NaN bits, on the wire", async () => {
@@ -248,11 +251,29 @@ describe("stale markers", () => {
     const markers = byName(requests[1]!);
     expect(markers.map(nameOf)).toEqual(["k6_metric1_p99", "k6_metric2_total"]);
     expect(markers.map((m) => m.samples![0]!.timestamp)).toEqual([1001, 1001]);
-    // On the wire: each sample's double (field 1, wire type 1 = byte 0x09) little-endian. A quiet
-    // NaN (0x7ff8...) would be a different value to Prometheus, which compares the exact bits.
-    const le = Buffer.alloc(8);
-    le.writeBigUInt64LE(STALE_NAN_BITS);
-    const marker = `09${le.toString("hex")}`;
-    expect(raw[1]!.toString("hex").split(marker)).toHaveLength(3);
+    // On the wire: each sample's double (field 1, wire type 1 = byte 0x09) little-endian. The
+    // expected bytes are written out here, not derived from the emitter: Prometheus' StaleNaN is
+    // 0x7ff0000000000002 (prometheus/model/value), little-endian 02 00 00 00 00 00 f0 7f
+    // (python3 -c "import struct; print(struct.pack('<Q', 0x7ff0000000000002).hex())").
+    // A quiet NaN (0x7ff8...) would be a different value to Prometheus, which compares the exact bits.
+    expect(raw[1]!.toString("hex").split(STALE_NAN_ON_WIRE)).toHaveLength(3);
+    expect(markers.map((m) => Number.isNaN(m.samples![0]!.value))).toEqual([true, true]);
+  });
+
+  test("the stale-marker check tells Prometheus' StaleNaN from a quiet NaN", () => {
+    const series = (value: number): TimeSeries[] => [
+      { labels: [{ name: "__name__", value: "k6_x" }], samples: [{ value, timestamp: 1 }] },
+    ];
+    const wire = (bits: bigint): string => {
+      const view = new DataView(new ArrayBuffer(8));
+      view.setBigUint64(0, bits);
+      return Buffer.from(encodeWriteRequest(series(view.getFloat64(0)))).toString("hex");
+    };
+    // A quiet NaN, 0x7ff8000000000001: little-endian 01 00 00 00 00 00 f8 7f, no stale marker.
+    expect(wire(0x7ff8000000000001n)).toContain("09010000000000f87f");
+    expect(wire(0x7ff8000000000001n)).not.toContain(STALE_NAN_ON_WIRE);
+    expect(wire(0x7ff0000000000002n)).toContain(STALE_NAN_ON_WIRE);
+    // The emitter's constant is the same bit pattern as the literal.
+    expect(wire(STALE_NAN_BITS)).toContain(STALE_NAN_ON_WIRE);
   });
 });
