@@ -13,6 +13,7 @@ import {
   UI_ONLY_RECEIVER,
   WEBHOOK_RECEIVER,
   alertmanagerConfig,
+  renderAlertmanagerConfig,
 } from "../../model/alertmanager";
 import { prometheusConfig } from "../../model/prometheus";
 import { DeclaredResource, ProgramError, REPO_ROOT, runProgram } from "../harness/program";
@@ -91,6 +92,19 @@ describe("the dev stack's Alertmanager", () => {
     const am = run.one("Container", "alertmanager-container");
     expect(configOf(am)).toEqual(alertmanagerConfig());
     expect(configOf(am).route).toMatchObject({ receiver: UI_ONLY_RECEIVER });
+    // Alertmanager's documented shape (prometheus.io/docs/alerting/latest/configuration), written out
+    // here rather than taken from the builder: the route names a defined receiver, which has no
+    // integrations; the timings are Alertmanager's documented defaults.
+    expect(configOf(am)).toEqual({
+      route: {
+        receiver: "k6obs-ui-only",
+        group_by: ["alertname"],
+        group_wait: "30s",
+        group_interval: "5m",
+        repeat_interval: "4h",
+      },
+      receivers: [{ name: "k6obs-ui-only" }],
+    });
   });
 
   test("a webhook URL from secret config reaches the container's config and stays secret", async () => {
@@ -98,12 +112,61 @@ describe("the dev stack's Alertmanager", () => {
     const am = run.one("Container", "alertmanager-container");
     expect(configOf(am)).toEqual(alertmanagerConfig({ webhookUrl: WEBHOOK }));
     expect(configOf(am).route).toMatchObject({ receiver: WEBHOOK_RECEIVER });
+    // The URL the test put in config, in Alertmanager's documented webhook_config shape (url,
+    // send_resolved), under the receiver the route names: written out, not taken from the builder.
+    expect(configOf(am)).toEqual({
+      route: {
+        receiver: "k6obs-webhook",
+        group_by: ["alertname"],
+        group_wait: "30s",
+        group_interval: "5m",
+        repeat_interval: "4h",
+      },
+      receivers: [
+        {
+          name: "k6obs-webhook",
+          webhook_configs: [
+            { url: "https://hooks.example.com/services/T000/B000/s3cr3t-token", send_resolved: true },
+          ],
+        },
+      ],
+    });
     expect(am.secretInputs).toContain("uploads");
     expect(am.opts.additionalSecretOutputs).toContain("uploads");
     // Nowhere else: not in the command, env, labels or any stack output.
     const rest = Object.entries(am.inputs).filter(([k]) => k !== "uploads");
     expect(JSON.stringify(rest)).not.toContain("s3cr3t-token");
     expect(JSON.stringify(run.outputs)).not.toContain("s3cr3t-token");
+  });
+});
+
+describe("the Alertmanager config follows its inputs", () => {
+  test.each([
+    "https://hooks.example.com/services/T000/B000/s3cr3t-token",
+    "http://ntfy.internal:8080/k6-alerts?priority=high",
+  ])("a webhook URL %s is the one Alertmanager posts to, and only it", (url) => {
+    const config = alertmanagerConfig({ webhookUrl: url }) as {
+      route: { receiver: string };
+      receivers: { name: string; webhook_configs?: { url: string }[] }[];
+    };
+    const routed = config.receivers.filter((r) => r.name === config.route.receiver);
+    expect(routed).toHaveLength(1);
+    expect(routed[0]!.webhook_configs!.map((w) => w.url)).toEqual([url]);
+    // The container's file (YAML) holds exactly that URL.
+    const text = renderAlertmanagerConfig({ webhookUrl: url });
+    expect(YAML.parse(text)).toMatchObject({ receivers: [{ webhook_configs: [{ url }] }] });
+  });
+
+  test("timings given to the builder are the route's, Alertmanager's field names", () => {
+    expect(
+      alertmanagerConfig({ groupWait: "10s", groupInterval: "1m", repeatInterval: "12h" }).route,
+    ).toEqual({
+      receiver: "k6obs-ui-only",
+      group_by: ["alertname"],
+      group_wait: "10s",
+      group_interval: "1m",
+      repeat_interval: "12h",
+    });
   });
 });
 
