@@ -30,9 +30,8 @@ const PASSWORD_URN =
 const { need } = e2eStory("exposure");
 
 function bindAddress(): string {
-  if (need().docker.mode !== "dedicated") return "0.0.0.0";
-  const subnet = process.env.K6OBS_E2E_SUBNET ?? "10.213.0.0/16";
-  return subnet.replace(/\.0\.0\/16$/, ".0.1");
+  // The engine's own bridge address: the suite's engines each have one (a worker's engine too).
+  return need().docker.mode === "dedicated" ? need().bridgeGateway() : "0.0.0.0";
 }
 
 const ctx = { url: "", password: "", ids: {} as Record<string, string | undefined> };

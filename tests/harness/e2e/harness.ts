@@ -11,7 +11,7 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
-import { SUITE_ENV } from "../setup/prerequisites";
+import { suiteEngineHost } from "../setup/prerequisites";
 
 /** Repository root of the checkout under test. */
 export const REPO = path.resolve(__dirname, "..", "..", "..");
@@ -117,7 +117,7 @@ export const STACK_PREFIXES = ["k6obs-dev-", "k6obs-ci-", "e2ecompose_"];
 export function startDocker(): DockerEngine {
   const wanted = process.env.K6OBS_E2E_DOCKER ?? (process.getuid?.() === 0 ? "dedicated" : "system");
   const script = path.join(REPO, "tests", "harness", "docker-engine.sh");
-  const suiteHost = process.env[SUITE_ENV.host];
+  const suiteHost = suiteEngineHost();
   if (wanted === "dedicated" && suiteHost !== undefined) {
     // Started by the tier's globalSetup, which also stops it after the last test file.
     say(

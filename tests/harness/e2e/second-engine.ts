@@ -6,6 +6,7 @@
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
+import { engineEnv } from "../setup/prerequisites";
 import { DockerEngine, REPO, say, sh } from "./harness";
 
 /** The second engine's fixed layout (disjoint from the first engine's defaults in docker-engine.sh). */
@@ -23,18 +24,6 @@ export const SECOND_ENGINE = {
   gateway: "10.214.0.1",
 } as const;
 
-/** Env that points docker-engine.sh at the second engine. */
-function engineEnv(): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    K6OBS_E2E_DOCKER_RUN: SECOND_ENGINE.run,
-    K6OBS_E2E_DOCKER_ROOT: SECOND_ENGINE.root,
-    K6OBS_E2E_SUBNET: SECOND_ENGINE.subnet,
-    K6OBS_E2E_BRIDGE: SECOND_ENGINE.bridge,
-    K6OBS_E2E_NAMESPACE: SECOND_ENGINE.namespace,
-  };
-}
-
 /** Starts (or finds) the second engine; only as root, like the first dedicated engine. */
 export function startSecondDocker(): DockerEngine {
   if (process.getuid?.() !== 0) {
@@ -43,7 +32,7 @@ export function startSecondDocker(): DockerEngine {
     );
   }
   const script = path.join(REPO, "tests", "harness", "docker-engine.sh");
-  const out = sh("bash", [script, "start"], engineEnv()).trim().split("\n");
+  const out = sh("bash", [script, "start"], engineEnv(SECOND_ENGINE)).trim().split("\n");
   const host = out[out.length - 1] ?? "";
   say(
     `Docker: a second dedicated engine at ${host} (bridge ${SECOND_ENGINE.bridge}, ${SECOND_ENGINE.subnet})`,
@@ -51,7 +40,7 @@ export function startSecondDocker(): DockerEngine {
   return {
     mode: "dedicated",
     host,
-    stop: () => say(sh("bash", [script, "stop"], engineEnv()).trim() || "second engine stopped"),
+    stop: () => say(sh("bash", [script, "stop"], engineEnv(SECOND_ENGINE)).trim() || "second engine stopped"),
   };
 }
 

@@ -3,18 +3,34 @@
  * Pulumi engine, Debian's docker.io and the suite's own Docker Engine, plus a snapshot of the
  * host's own Docker state for the teardown to compare. Runs once per run; a second call is a no-op.
  */
-import { installTools, installToolsInParallel, startSuiteEngine, stopSuiteEngine } from "./prerequisites";
+import type { Config } from "@jest/types";
+import {
+  installTools,
+  installToolsInParallel,
+  startSuiteEngine,
+  startWorkerEngines,
+  stopSuiteEngine,
+} from "./prerequisites";
 import { snapshotHostDocker } from "./host-docker";
 
 export const SNAPSHOT_ENV = "K6OBS_SUITE_HOST_DOCKER";
 
-export default async function setup(): Promise<void> {
-  if (process.env[SNAPSHOT_ENV] !== undefined) return;
+export default async function setup(
+  globalConfig: Config.GlobalConfig,
+  project: Config.ProjectConfig,
+): Promise<void> {
+  // e2e stories run side by side, each on an engine of its own (its stacks' names are fixed).
+  const workers = project.displayName?.name === "e2e" ? globalConfig.maxWorkers : 1;
+  if (process.env[SNAPSHOT_ENV] !== undefined) {
+    startWorkerEngines(workers);
+    return;
+  }
   process.env[SNAPSHOT_ENV] = JSON.stringify(snapshotHostDocker());
   const builds = installToolsInParallel(["prometheus", "alertmanager"]);
   try {
     installTools(["docker", "pulumi", "busybox"]);
     startSuiteEngine();
+    startWorkerEngines(workers);
     await builds;
   } catch (e) {
     // jest runs no teardown after a failed setup: stop what this one started.
