@@ -20,7 +20,7 @@ export default async function setup(
   project: Config.ProjectConfig,
 ): Promise<void> {
   // e2e stories run side by side, each on an engine of its own (its stacks' names are fixed).
-  const workers = project.displayName?.name === "e2e" ? globalConfig.maxWorkers : 1;
+  const workers = project.displayName?.name === "e2e" ? globalConfig.maxWorkers : 0;
   if (process.env[SNAPSHOT_ENV] !== undefined) {
     startWorkerEngines(workers);
     return;

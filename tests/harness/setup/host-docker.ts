@@ -32,6 +32,14 @@ function lines(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env
   }
 }
 
+function readCmdline(pid: string): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
 /** The host's Docker state now. The default engine is asked at its default socket only. */
 export function snapshotHostDocker(): HostDocker {
   const env = { ...process.env, DOCKER_HOST: "unix:///var/run/docker.sock" };
@@ -39,7 +47,10 @@ export function snapshotHostDocker(): HostDocker {
     fs.existsSync("/var/run/docker.sock") && lines("docker", ["version", "--format", "ok"], env).length > 0;
   const list = (kind: string, args: string[]) => lines("docker", args, env).map((l) => `${kind} ${l}`);
   return {
-    dockerdPids: lines("pgrep", ["-x", "dockerd"]),
+    // The suite's own engines (containerd namespace k6obs-e2e*) come and go with the tiers.
+    dockerdPids: lines("pgrep", ["-x", "dockerd"]).filter(
+      (pid) => !readCmdline(pid).includes("--containerd-namespace\0k6obs-e2e"),
+    ),
     bridges: lines("ip", ["-o", "link", "show", "type", "bridge"]).map((l) => l.split(":")[1]?.trim() ?? l),
     iptablesChains: lines("iptables", ["-S"]).filter((l) => l.startsWith("-N ")),
     objects: answers

@@ -65,7 +65,7 @@ export const SUITE_ENV = {
   host: "K6OBS_SUITE_DOCKER_HOST",
   /** "1" when this run started that engine (the teardown stops it then, and only then). */
   started: "K6OBS_SUITE_DOCKER_STARTED",
-  /** JSON list of the DOCKER_HOSTs of e2e workers 2, 3, ... */
+  /** JSON list of the DOCKER_HOSTs of e2e workers 1, 2, ... */
   workerHosts: "K6OBS_SUITE_DOCKER_WORKER_HOSTS",
   /** The worker numbers whose engines this run started. */
   workersStarted: "K6OBS_SUITE_DOCKER_WORKERS_STARTED",
@@ -85,15 +85,16 @@ export interface EngineLayout {
 const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "k6-observatory");
 
 /**
- * The engine of e2e worker n (n >= 2; worker 1 uses the default engine): stories that run side by
- * side each get an engine of their own, so their stacks' fixed container and volume names never
- * meet. Subnets from 10.216 on (10.213 is the default engine's, 10.214 the runner host's).
+ * The engine of e2e worker n (1, 2, ...): stories that run side by side each get an engine of
+ * their own, so their stacks' fixed container and volume names never meet, and none shares the
+ * integration tier's default engine. Subnets from 10.216 on (10.213 is the default engine's, 10.214
+ * the runner host's).
  */
 export function workerEngine(n: number): EngineLayout {
   return {
     run: `/run/k6obs-e2e-w${n}`,
     root: path.join(CACHE, `e2e-docker-w${n}`),
-    subnet: `10.${214 + n}.0.0/16`,
+    subnet: `10.${215 + n}.0.0/16`,
     bridge: `k6obse2ew${n}`,
     namespace: `k6obs-e2e-w${n}`,
   };
@@ -152,11 +153,11 @@ export function startSuiteEngine(): string | undefined {
   return host;
 }
 
-/** Starts the engines of e2e workers 2..workers (see {@link workerEngine}); the teardown stops them. */
+/** Starts the engines of e2e workers 1..workers (see {@link workerEngine}); the teardown stops them. */
 export function startWorkerEngines(workers: number): void {
   if (process.env[SUITE_ENV.host] === undefined) return;
   const hosts: string[] = [];
-  for (let n = 2; n <= workers; n++) {
+  for (let n = 1; n <= workers; n++) {
     const { host, started } = startEngine(workerEngine(n));
     hosts.push(host);
     if (started)
@@ -165,12 +166,12 @@ export function startWorkerEngines(workers: number): void {
   process.env[SUITE_ENV.workerHosts] = JSON.stringify(hosts);
 }
 
-/** DOCKER_HOST of the suite's engine for this jest worker: its own when several stories run side by side. */
+/** DOCKER_HOST of the suite's engine for this jest worker: an e2e worker's own, else the default one. */
 export function suiteEngineHost(): string | undefined {
   const first = process.env[SUITE_ENV.host];
   const workers = JSON.parse(process.env[SUITE_ENV.workerHosts] ?? "[]") as string[];
   const n = Number(process.env.JEST_WORKER_ID ?? "1");
-  return n >= 2 && workers[n - 2] !== undefined ? workers[n - 2] : first;
+  return workers[n - 1] ?? first;
 }
 
 /** Stops the engines this run started; a running engine found at setup stays. */
