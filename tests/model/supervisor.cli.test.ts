@@ -1,16 +1,21 @@
-import { ChildProcess, spawn } from "child_process";
+import { ChildProcess, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { SUPERVISOR_KILL_EXIT, SUPERVISOR_KILL_LOG, supervisorScript } from "../../model/supervisor";
+import { installTools } from "../harness/setup/prerequisites";
 
 /**
- * The supervisor script run by real shells (the host's sh and, where the e2e image cache has it,
- * busybox ash as in the Prometheus image) around a real HTTP server (node) probed with curl.
+ * The supervisor script run by real shells (the host's sh and busybox ash, as in the Prometheus
+ * image) around a real HTTP server (node) probed with curl.
  */
-const BUSYBOX = path.join(os.homedir(), ".cache", "k6-observatory", "e2e-images", "busybox");
-const SHELLS: [string, string[]][] = [["sh", ["sh"]]];
-if (fs.existsSync(BUSYBOX)) SHELLS.push(["busybox ash", [BUSYBOX, "ash"]]);
+// Required, never skipped: tools/install-tools.sh busybox (idempotent; the cli tier's globalSetup
+// already ran it) prints the binary's path, or this throws with the command that installs it.
+const BUSYBOX = installTools(["busybox"]).busybox;
+const SHELLS: [string, string[]][] = [
+  ["sh", ["sh"]],
+  ["busybox ash", [BUSYBOX, "ash"]],
+];
 
 /** A server that answers 200, logs signals to a file, exits 0 on SIGTERM (after 300 ms) and `code` on /exit. */
 const SERVER = `
@@ -171,6 +176,15 @@ describe.each(SHELLS)("supervisor script under %s", (_name, shell) => {
     expect(done.stderr).not.toContain("probe failed");
     expect(done.code).toBe(0);
   });
+});
+
+test("the busybox ash tests run a real busybox, not the host's shell", () => {
+  expect(fs.statSync(BUSYBOX).isFile()).toBe(true);
+  const out = execFileSync(BUSYBOX, ["ash", "-c", "echo $0; busybox 2>&1 | head -1"], {
+    encoding: "utf8",
+    env: { ...process.env, PATH: path.dirname(BUSYBOX) },
+  });
+  expect(out).toMatch(/^ash\nBusyBox v\d+\.\d+/);
 });
 
 describe("supervisorScript arguments", () => {
