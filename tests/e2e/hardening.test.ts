@@ -22,6 +22,7 @@ const figures: string[] = [];
 
 const PROM = "k6obs-dev-prometheus";
 const GRAFANA = "k6obs-dev-grafana";
+const K6 = "k6obs-dev-k6";
 const MIB = 1024 * 1024;
 
 const { need } = e2eStory("hardening", { report: () => figures });
@@ -224,5 +225,43 @@ describe("hardened stack on a real engine", () => {
       async () => (health(PROM) === "healthy" ? 1 : undefined),
       180_000,
     );
+  });
+
+  // Last in the story: it runs the k6 container once more (its samples go to the same testid).
+  test("a read-only root filesystem refuses writes: the k6 run container cannot write even its own home, only its tmpfs", () => {
+    const s = need();
+    // Read-only by the program's choice (components/k6-run.ts: no uploads, so no writable rootfs).
+    const host = inspect(K6).HostConfig;
+    expect({ readOnly: host.ReadonlyRootfs, tmpfs: host.Tmpfs }).toEqual({
+      readOnly: true,
+      tmpfs: { "/tmp": "size=64m,nosuid" },
+    });
+    // The one-shot run has exited and docker exec needs a running container: started again, the
+    // same short run (k6Env DURATION 6s) with the same HostConfig, written into while it runs.
+    s.docker_(["start", K6]);
+    // /home/k6 is the k6 user's own WORKDIR (owned by 12345 in the official image and the
+    // stand-in): on a writable rootfs that write succeeds, so only read-only-ness refuses it.
+    const out = s.docker_([
+      "exec",
+      K6,
+      "/bin/sh",
+      "-c",
+      'for f in /home/k6/k6obs-probe /k6obs-probe /tmp/k6obs-probe; do touch "$f" 2>&1 && echo "$f: written"; done; exit 0',
+    ]);
+    // The lines about one path exactly (busybox: `touch: /x: Read-only file system`; GNU: `'/x'`).
+    const about = (file: string) =>
+      out.split("\n").filter((l) => new RegExp(`(^|[\\s'"])${file}['":]`).test(l));
+    expect({ file: "/home/k6/k6obs-probe", said: about("/home/k6/k6obs-probe") }).toEqual({
+      file: "/home/k6/k6obs-probe",
+      said: [expect.stringContaining("Read-only file system")],
+    });
+    expect({ file: "/k6obs-probe", said: about("/k6obs-probe") }).toEqual({
+      file: "/k6obs-probe",
+      said: [expect.stringContaining("Read-only file system")],
+    });
+    // The exec did run inside the container: its tmpfs takes the same write.
+    expect(about("/tmp/k6obs-probe")).toEqual(["/tmp/k6obs-probe: written"]);
+    // And the re-run itself finishes as the first one did.
+    expect(s.docker_(["wait", K6])).toBe("0");
   });
 });
