@@ -21,6 +21,8 @@ let receiver: http.Server;
 let target: http.Server;
 let received: Received[] = [];
 let targetHits = 0;
+/** Requests the target answered, by status code as a string (as in the status label). */
+let targetByStatus = new Map<string, number>();
 let writeUrl = "";
 let targetUrl = "";
 let dir = "";
@@ -46,7 +48,9 @@ beforeAll(async () => {
   });
   target = http.createServer((req, res) => {
     targetHits += 1;
-    res.writeHead(req.url === "/k6obs/deliberately-missing" ? 404 : 200).end("ok");
+    const status = req.url === "/k6obs/deliberately-missing" ? 404 : 200;
+    targetByStatus.set(String(status), (targetByStatus.get(String(status)) ?? 0) + 1);
+    res.writeHead(status).end("ok");
   });
   writeUrl = `${await listen(receiver)}/api/v1/write`;
   targetUrl = await listen(target);
@@ -61,6 +65,7 @@ afterAll(() => {
 beforeEach(() => {
   received = [];
   targetHits = 0;
+  targetByStatus = new Map();
 });
 
 async function run(
@@ -92,6 +97,20 @@ async function run(
 
 const names = (r: Received): string[] =>
   r.series.map((s) => s.labels.find((l) => l.name === "__name__")!.value);
+/** Each series of a metric (by its labels) with the value of its latest sample across the requests. */
+function lastValues(r: Received[], name: string) {
+  const last = new Map<string, { labels: Record<string, string>; value: number; timestamp: number }>();
+  for (const s of r.flatMap((x) => x.series)) {
+    const labels = Object.fromEntries(s.labels.map((l) => [l.name, l.value]));
+    if (labels.__name__ !== name) continue;
+    const key = JSON.stringify(labels);
+    for (const { value, timestamp } of s.samples ?? []) {
+      const seen = last.get(key);
+      if (!seen || timestamp >= seen.timestamp) last.set(key, { labels, value, timestamp });
+    }
+  }
+  return last;
+}
 const labelsOf = (r: Received[], name: string) =>
   r
     .flatMap((x) => x.series)
@@ -137,6 +156,14 @@ test("stats mode: k6's headers, one request per push interval, the configured st
   const totals = labelsOf(received.slice(0, -1), "k6_http_reqs_total").length;
   expect(totals).toBeGreaterThan(0);
   expect(summary!.metrics.http_reqs!.count).toBe(targetHits);
+  // Summed over its series, k6_http_reqs_total's last cumulative value (before the stale markers)
+  // is the number of requests the target server itself answered, in all and per status.
+  const sent = lastValues(received.slice(0, -1), "k6_http_reqs_total");
+  expect(targetHits).toBeGreaterThan(0);
+  expect([...sent.values()].reduce((a, v) => a + v.value, 0)).toBe(targetHits);
+  const byStatus: Record<string, number> = {};
+  for (const v of sent.values()) byStatus[v.labels.status!] = (byStatus[v.labels.status!] ?? 0) + v.value;
+  expect(byStatus).toEqual(Object.fromEntries(targetByStatus));
   expect(summary!.metrics.checks).toMatchObject({ fails: 0 });
 }, 60_000);
 
