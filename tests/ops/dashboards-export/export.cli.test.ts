@@ -1,3 +1,4 @@
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalEditsError, exportDashboards } from "../../../ops/dashboards-export/export";
@@ -34,6 +35,16 @@ describe("exportDashboards against an HTTP server speaking Grafana's API", () =>
       "load-tests/team-http.json",
       "sre-on-call/team-slo.json",
     ]);
+    // coreutils' sha256sum, not the exporter's hash, agrees with every recorded hash.
+    const check = spawnSync("sha256sum", ["--check", "--strict", MANIFEST_FILE], {
+      cwd: outDir,
+      encoding: "utf8",
+    });
+    expect({ code: check.status, stdout: check.stdout, stderr: check.stderr }).toEqual({
+      code: 0,
+      stdout: "home-ops.json: OK\nload-tests/team-http.json: OK\nsre-on-call/team-slo.json: OK\n",
+      stderr: "",
+    });
     // Only documented endpoints were used, and dashboards were read through the resource API.
     const documented =
       /^GET \/(api\/(search|folders|org)\b|apis$|apis\/dashboard\.grafana\.app\/v1beta1\/namespaces\/default\/dashboards\/)/;
