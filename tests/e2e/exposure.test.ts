@@ -20,6 +20,7 @@ import {
 import { eventually, say, tempDir } from "../harness/e2e/harness";
 import { tail } from "../harness/e2e/sandbox";
 import { e2eStory } from "../harness/e2e/story";
+import { reportedChanges } from "../harness/pulumi-summary";
 
 jest.setTimeout(15 * 60_000);
 
@@ -140,6 +141,20 @@ describe("a dev stack with Prometheus exposed", () => {
 
   test("a second up changes nothing (uploads and the CMD-SHELL healthcheck read back without a diff)", async () => {
     const s = need();
+    const ids = () =>
+      Object.fromEntries(s.objects("k6obs-dev-").containers.map((c) => [c, s.containerId(c)]));
+    const before = ids();
+    expect(Object.keys(before)).toEqual(expect.arrayContaining(CONTAINERS));
+    // A real up, not only a preview: --expect-no-changes makes it exit non-zero after applying any change.
+    const up = await s.npm(
+      "up",
+      ["--yes", "--expect-no-changes", "--policy-pack-config", "policy/allow-non-loopback-bind.json"],
+      { label: "dev: npm run up -- --yes --expect-no-changes (second, after the exposed up)" },
+    );
+    expect({ code: up.code, out: up.code === 0 ? "" : tail(up.output) }).toEqual({ code: 0, out: "" });
+    // Its preview and update summaries say only "<n> unchanged", and every container is the same one.
+    expect(reportedChanges(up.output)).toEqual([]);
+    expect(ids()).toEqual(before);
     const r = await s.npm(
       "preview",
       ["--expect-no-changes", "--policy-pack-config", "policy/allow-non-loopback-bind.json"],

@@ -10,7 +10,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { HistoryStore, STORE_PASSWORD, STORE_USER } from "../harness/history-store";
 import { eventually, say } from "../harness/e2e/harness";
+import { tail } from "../harness/e2e/sandbox";
 import { e2eStory } from "../harness/e2e/story";
+import { reportedChanges } from "../harness/pulumi-summary";
 import { installTools } from "../harness/tools";
 
 jest.setTimeout(15 * 60_000);
@@ -102,7 +104,23 @@ describe("long-term history on a real engine", () => {
   });
 
   test("a second up changes nothing", async () => {
-    need();
+    const s = need();
+    const ids = () =>
+      Object.fromEntries(s.objects("k6obs-dev-").containers.map((c) => [c, s.containerId(c)]));
+    const before = ids();
+    expect(Object.keys(before)).toEqual(
+      expect.arrayContaining(["k6obs-dev-prometheus", "k6obs-dev-grafana", "k6obs-dev-k6"]),
+    );
+    // A real up, not only a preview: --expect-no-changes makes it exit non-zero after applying any change.
+    const up = await s.npm("up", ["--yes", "--expect-no-changes"], {
+      label: "dev: npm run up -- --yes --expect-no-changes (second, remote write)",
+    });
+    expect({ code: up.code, out: up.code === 0 ? "" : tail(up.output) }).toEqual({ code: 0, out: "" });
+    // Its preview and update summaries say only "<n> unchanged"; no container was replaced (the
+    // one-shot k6 run included, so the run was not repeated) and the password stays out of it.
+    expect(reportedChanges(up.output)).toEqual([]);
+    expect(ids()).toEqual(before);
+    expectNoPassword("second up", up.output);
     await pulumi(
       ["preview", "--expect-no-changes", "--policy-pack", "policy"],
       "preview --expect-no-changes",
