@@ -1,6 +1,5 @@
-import { execFile } from "node:child_process";
-import * as fs from "node:fs";
 import * as path from "node:path";
+import { installTools as installPrerequisites } from "./setup/prerequisites";
 
 /** Repository root. */
 export const REPO_DIR = path.resolve(__dirname, "../..");
@@ -18,38 +17,16 @@ export interface Tools {
   readonly promtool: string;
 }
 
-let pending: Promise<Tools> | undefined;
-
-/**
- * Runs tools/install-tools.sh (builds on the first run, then only prints the cached directory)
- * once per test worker. The script itself takes a lock, so parallel workers build once.
- */
+/** Prometheus and promtool from tools/install-tools.sh (built on the first run, then only found). */
 export function installTools(): Promise<Tools> {
-  pending ??= new Promise<Tools>((resolve, reject) => {
-    execFile(
-      "bash",
-      [path.join(REPO_DIR, "tools/install-tools.sh")],
-      { cwd: REPO_DIR, timeout: TOOLS_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) {
-          reject(new Error(`tools/install-tools.sh failed: ${err.message}\n${stderr.slice(-4000)}`));
-          return;
-        }
-        const dir = stdout.trim().split("\n").pop() ?? "";
-        const tools = {
-          dir,
-          prometheus: path.join(dir, "prometheus"),
-          promtool: path.join(dir, "promtool"),
-        };
-        for (const bin of [tools.prometheus, tools.promtool]) {
-          if (!fs.existsSync(bin)) {
-            reject(new Error(`tools/install-tools.sh printed "${dir}" but ${bin} does not exist`));
-            return;
-          }
-        }
-        resolve(tools);
-      },
-    );
-  });
-  return pending;
+  try {
+    const dir = installPrerequisites(["prometheus"]).prometheus;
+    return Promise.resolve({
+      dir,
+      prometheus: path.join(dir, "prometheus"),
+      promtool: path.join(dir, "promtool"),
+    });
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
 }

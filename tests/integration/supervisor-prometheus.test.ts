@@ -19,9 +19,11 @@ import {
   supervisorScript,
 } from "../../model/supervisor";
 import { freePort, sleep } from "../harness/prometheus";
+import { installTools as installPrerequisites } from "../harness/setup/prerequisites";
 import { TOOLS_TIMEOUT_MS, Tools, installTools } from "../harness/tools";
 
-const BUSYBOX = path.join(os.homedir(), ".cache", "k6-observatory", "e2e-images", "busybox");
+/** Debian's busybox-static, as in the Prometheus image (tools/install-tools.sh busybox). */
+const BUSYBOX = installPrerequisites(["busybox"]).busybox;
 let tools: Tools;
 
 beforeAll(async () => {
@@ -36,11 +38,6 @@ interface Supervised {
 }
 
 async function supervisedPrometheus(env: NodeJS.ProcessEnv = {}, startSeconds = 60): Promise<Supervised> {
-  if (!fs.existsSync(BUSYBOX)) {
-    throw new Error(
-      `${BUSYBOX} is missing: tests/harness/images/build.ts downloads it (apt-get download busybox-static)`,
-    );
-  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "k6obs-supprom-"));
   fs.writeFileSync(path.join(dir, "prometheus.yml"), "global:\n  scrape_interval: 15s\n");
   const port = await freePort();

@@ -40,6 +40,23 @@ function readCmdline(pid: string): string {
   }
 }
 
+/**
+ * The host's bridges, less the suite's own engines' ones (k6obse2e*, and br-* addressed in their
+ * subnets 10.213-10.231): those come and go with a tier that runs beside this one, and
+ * docker-engine.sh removes them when it stops its engine.
+ */
+function hostBridges(): string[] {
+  const suite = new Set(
+    lines("ip", ["-4", "-o", "addr", "show"])
+      .map((l) => l.split(/\s+/))
+      .filter(([, , , addr]) => /^10\.(21[3-9]|22\d|23[01])\./.test(addr ?? ""))
+      .map(([, name]) => name),
+  );
+  return lines("ip", ["-o", "link", "show", "type", "bridge"])
+    .map((l) => l.split(":")[1]?.trim() ?? l)
+    .filter((name) => !name.startsWith("k6obse2e") && !suite.has(name));
+}
+
 /** The host's Docker state now. The default engine is asked at its default socket only. */
 export function snapshotHostDocker(): HostDocker {
   const env = { ...process.env, DOCKER_HOST: "unix:///var/run/docker.sock" };
@@ -51,7 +68,7 @@ export function snapshotHostDocker(): HostDocker {
     dockerdPids: lines("pgrep", ["-x", "dockerd"]).filter(
       (pid) => !readCmdline(pid).includes("--containerd-namespace\0k6obs-e2e"),
     ),
-    bridges: lines("ip", ["-o", "link", "show", "type", "bridge"]).map((l) => l.split(":")[1]?.trim() ?? l),
+    bridges: hostBridges(),
     iptablesChains: lines("iptables", ["-S"]).filter((l) => l.startsWith("-N ")),
     objects: answers
       ? [
