@@ -9,6 +9,9 @@ const common = {
   setupFilesAfterEnv: ["<rootDir>/tests/harness/setup/tier-timeout.ts"],
 };
 module.exports = {
+  // Two workers on this project's 2-core machines (jest's default would be one). e2e stories run
+  // side by side on an engine each; on a given engine (K6OBS_E2E_DOCKER=system) they must not.
+  maxWorkers: process.env.K6OBS_E2E_DOCKER === "system" ? 1 : 2,
   reporters: ["default", "<rootDir>/tests/harness/summary-reporter.js"],
   projects: [
     {

@@ -21,6 +21,11 @@ export default async function setup(
 ): Promise<void> {
   // e2e stories run side by side, each on an engine of its own (its stacks' names are fixed).
   const workers = project.displayName?.name === "e2e" ? globalConfig.maxWorkers : 0;
+  if (workers > 1 && process.env.K6OBS_E2E_DOCKER === "system") {
+    throw new Error(
+      "K6OBS_E2E_DOCKER=system runs every e2e story on one given engine, where their fixed stack names would meet: run them one at a time (--maxWorkers=1)",
+    );
+  }
   if (process.env[SNAPSHOT_ENV] !== undefined) {
     startWorkerEngines(workers);
     return;
