@@ -228,7 +228,7 @@ describe("hardened stack on a real engine", () => {
   });
 
   // Last in the story: it runs the k6 container once more (its samples go to the same testid).
-  test("a read-only root filesystem refuses writes: the k6 run container cannot write even its own home, only its tmpfs", () => {
+  test("a read-only root filesystem refuses writes: even root in the k6 run container writes only its volume and tmpfs", () => {
     const s = need();
     // Read-only by the program's choice (components/k6-run.ts: no uploads, so no writable rootfs).
     const host = inspect(K6).HostConfig;
@@ -239,28 +239,38 @@ describe("hardened stack on a real engine", () => {
     // The one-shot run has exited and docker exec needs a running container: started again, the
     // same short run (k6Env DURATION 6s) with the same HostConfig, written into while it runs.
     s.docker_(["start", K6]);
-    // /home/k6 is the k6 user's own WORKDIR (owned by 12345 in the official image and the
-    // stand-in): on a writable rootfs that write succeeds, so only read-only-ness refuses it.
+    // As root (`--user 0`), whom the permissions of / and /etc allow to write, so only the
+    // read-only rootfs can refuse it; /tmp, the tmpfs, takes the same write, which shows the exec
+    // did run inside the container.
     const out = s.docker_([
       "exec",
+      "--user",
+      "0",
       K6,
       "/bin/sh",
       "-c",
-      'for f in /home/k6/k6obs-probe /k6obs-probe /tmp/k6obs-probe; do touch "$f" 2>&1 && echo "$f: written"; done; exit 0',
+      'for f in /k6obs-probe /etc/k6obs-probe /tmp/k6obs-probe; do touch "$f" 2>&1 && echo "$f: written"; done; exit 0',
     ]);
     // The lines about one path exactly (busybox: `touch: /x: Read-only file system`; GNU: `'/x'`).
     const about = (file: string) =>
       out.split("\n").filter((l) => new RegExp(`(^|[\\s'"])${file}['":]`).test(l));
-    expect({ file: "/home/k6/k6obs-probe", said: about("/home/k6/k6obs-probe") }).toEqual({
-      file: "/home/k6/k6obs-probe",
-      said: [expect.stringContaining("Read-only file system")],
-    });
-    expect({ file: "/k6obs-probe", said: about("/k6obs-probe") }).toEqual({
-      file: "/k6obs-probe",
-      said: [expect.stringContaining("Read-only file system")],
-    });
-    // The exec did run inside the container: its tmpfs takes the same write.
+    for (const file of ["/k6obs-probe", "/etc/k6obs-probe"]) {
+      expect({ file, said: about(file) }).toEqual({
+        file,
+        said: [expect.stringContaining("Read-only file system")],
+      });
+    }
     expect(about("/tmp/k6obs-probe")).toEqual(["/tmp/k6obs-probe: written"]);
+    // The k6 user (root has no CAP_DAC_OVERRIDE here) still writes its results volume.
+    expect(
+      s.docker_([
+        "exec",
+        K6,
+        "/bin/sh",
+        "-c",
+        "touch /home/k6/k6obs-probe && rm /home/k6/k6obs-probe && echo written",
+      ]),
+    ).toBe("written");
     // And the re-run itself finishes as the first one did.
     expect(s.docker_(["wait", K6])).toBe("0");
   });
