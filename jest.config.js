@@ -1,4 +1,5 @@
 /** @type {import('jest').Config} */
+/* global process */
 // Four tiers (docs/TESTING.md). Each tier's globalSetup installs what it needs through
 // tools/install-tools.sh before its first test, so no test file relies on another having run.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: false }];
