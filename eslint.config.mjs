@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "bin/", "coverage/", ".pulumi/", "results/"] },
+  { ignores: ["node_modules/", "bin/", "coverage/", ".pulumi/", "results/", "reports/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -172,8 +172,10 @@ export const MIN_RETENTION_TIME = "2h";
  */
 export const MIN_RETENTION_SIZE = "512MB";
 
-const MIN_RETENTION_NS = (parsePrometheusDuration(MIN_RETENTION_TIME) as { value: bigint }).value;
-const MIN_RETENTION_BYTES = (parsePrometheusBytes(MIN_RETENTION_SIZE) as { value: bigint }).value;
+// Parsed on use rather than at import: the parsers then run only inside the tests that call them,
+// so mutation testing (docs/TESTING.md) can tell which tests cover which of their lines.
+const minRetentionNs = (): bigint => retentionTimeNs(MIN_RETENTION_TIME);
+const minRetentionBytes = (): bigint => retentionSizeBytes(MIN_RETENTION_SIZE);
 
 /**
  * Why a retention time is not allowed (what Prometheus says, or the floor), undefined when it is.
@@ -184,7 +186,7 @@ export function retentionTimeProblem(value: string): string | undefined {
   if (!p.ok) {
     return `Prometheus ${PROMETHEUS_IMAGE.tag} refuses it (${p.error}); use a Prometheus duration with units y, w, d, h, m, s, ms in that order (each once), at most 292y, e.g. 15d, 12w, 1y, 1d12h`;
   }
-  if (p.value < MIN_RETENTION_NS) {
+  if (p.value < minRetentionNs()) {
     return `at least ${MIN_RETENTION_TIME} (one TSDB block); a shorter retention deletes each block as soon as it is written`;
   }
   return undefined;
@@ -196,7 +198,7 @@ export function retentionSizeProblem(value: string): string | undefined {
   if (!p.ok) {
     return `Prometheus ${PROMETHEUS_IMAGE.tag} refuses it (${p.error}); use a number with a unit B, KB, MB, GB, TB, PB, EB (or KiB to EiB; powers of 1024), below 8EB, e.g. 512MB or 10GB`;
   }
-  if (p.value < MIN_RETENTION_BYTES) {
+  if (p.value < minRetentionBytes()) {
     const reads = p.value < 0n ? "a negative size, which disables the size limit" : `${p.value} bytes`;
     return `at least ${MIN_RETENTION_SIZE} (Prometheus reads it as ${reads}; WAL and head chunks alone count up to ${MIN_RETENTION_SIZE}, so less deletes every block)`;
   }

@@ -70,6 +70,26 @@ describe("retention decrease", () => {
     ]);
   });
 
+  test("a last retention this version cannot read is reported, not compared", () => {
+    const review = reviewChanges({ ...DEPLOYED, prometheusRetentionTime: "forever" }, cfg());
+    expect(review).toEqual({
+      problems: [],
+      warnings: [
+        'k6-observatory:prometheusRetentionTime: the last deployment\'s value "forever" cannot be compared',
+      ],
+      migrations: [],
+    });
+  });
+
+  test("a retention this config holds but cannot read is reported, not compared", () => {
+    // parseConfig refuses such a value first; the review does not rely on that.
+    const review = reviewChanges(DEPLOYED, { ...cfg(), prometheusRetentionSize: "a lot" });
+    expect(review.problems).toEqual([]);
+    expect(review.warnings).toEqual([
+      'k6-observatory:prometheusRetentionSize: the last deployment\'s value "10GB" cannot be compared',
+    ]);
+  });
+
   test("a first deployment (no previous outputs) compares nothing", () => {
     expect(
       reviewChanges({}, cfg({ prometheusRetentionTime: "2h", prometheusRetentionSize: "512MB" })),
@@ -151,6 +171,97 @@ describe("image downgrade", () => {
   });
 });
 
+describe("image history", () => {
+  test("consent to a downgrade left on with nothing to consent to is pointed out", () => {
+    expect(reviewChanges(DEPLOYED, cfg({ allowImageDowngrade: "true" })).warnings).toEqual([
+      "k6-observatory:allowImageDowngrade is true but this update downgrades no image; set it back to false so the next downgrade asks again",
+    ]);
+  });
+
+  test("Prometheus 2.55 reads a v3 TSDB: going back to it is a downgrade like any other", () => {
+    const to255 = { prometheusImage: "prom/prometheus:v2.55.0" };
+    expect(reviewChanges(DEPLOYED, cfg(to255)).problems).toEqual([
+      'k6-observatory:prometheusImage = "prom/prometheus:v2.55.0" is not allowed without consent: it downgrades Prometheus 3.15.1 -> 2.55.0 (the last deployment ran prom/prometheus:v3.15.1), and Prometheus does not promise to read data a newer version wrote in k6obs-dev-prometheus-data; set k6-observatory:allowImageDowngrade to true for this update to consent (`npm run pulumi -- config set allowImageDowngrade true`), and back to false after it',
+    ]);
+    const consented = reviewChanges(DEPLOYED, cfg({ ...to255, allowImageDowngrade: "true" }));
+    expect(consented.problems).toEqual([]);
+    expect(consented.migrations).toEqual([
+      expect.objectContaining({ service: "prometheus", change: "Prometheus 3.15.1 -> 2.55.0" }),
+    ]);
+  });
+
+  test("a v2 TSDB may go back to an older Prometheus 2 with consent", () => {
+    const review = reviewChanges(
+      { ...DEPLOYED, prometheusImage: "prom/prometheus:v2.50.0" },
+      cfg({ prometheusImage: "prom/prometheus:v2.40.0", allowImageDowngrade: "true" }),
+    );
+    expect(review.problems).toEqual([]);
+    expect(review.warnings).toEqual([
+      "k6-observatory:prometheusImage: downgraded Prometheus 2.50.0 -> 2.40.0 with k6-observatory:allowImageDowngrade; set it back to false",
+    ]);
+  });
+
+  test("the v3 TSDB rule is Prometheus' own: an old Grafana is an ordinary downgrade", () => {
+    const review = reviewChanges(
+      DEPLOYED,
+      cfg({ grafanaImage: "grafana/grafana:2.6.0", allowImageDowngrade: "true" }),
+    );
+    expect(review.problems).toEqual([]);
+    expect(review.warnings).toEqual([
+      "k6-observatory:grafanaImage: downgraded Grafana 13.0.1 -> 2.6.0 with k6-observatory:allowImageDowngrade; set it back to false",
+    ]);
+  });
+
+  test("a major upgrade of either data service is listed as a migration of its volume", () => {
+    const review = reviewChanges(
+      DEPLOYED,
+      cfg({ prometheusImage: "prom/prometheus:v4.0.0", grafanaImage: "grafana/grafana:14.0.0" }),
+    );
+    expect(review).toEqual({
+      problems: [],
+      warnings: [],
+      migrations: [
+        {
+          service: "prometheus",
+          key: "prometheusImage",
+          volume: "k6obs-dev-prometheus-data",
+          fromImage: "prom/prometheus:v3.15.1",
+          toImage: "prom/prometheus:v4.0.0",
+          change: "Prometheus 3.15.1 -> 4.0.0",
+        },
+        {
+          service: "grafana",
+          key: "grafanaImage",
+          volume: "k6obs-dev-grafana-data",
+          fromImage: "grafana/grafana:13.0.1",
+          toImage: "grafana/grafana:14.0.0",
+          change: "Grafana 13.0.1 -> 14.0.0",
+        },
+      ],
+    });
+  });
+
+  test("a k6 major change holds no data: no migration", () => {
+    expect(reviewChanges(DEPLOYED, cfg({ k6Image: "grafana/k6:2.0.0" })).migrations).toEqual([]);
+  });
+
+  test("a last image this version cannot read compares nothing", () => {
+    for (const previous of [
+      { prometheusImage: "prom/prometheus:latest" },
+      { grafanaImage: "not an image reference" },
+      { k6Image: "grafana/k6:main" },
+      { k6Image: "grafana/k6:nightly-2.0.0" },
+    ]) {
+      const changed = cfg({
+        prometheusImage: "prom/prometheus:v2.40.0",
+        grafanaImage: "grafana/grafana:12.0.0",
+        k6Image: "grafana/k6:0.50.0",
+      });
+      expect(reviewChanges({ ...previous }, changed)).toEqual({ problems: [], warnings: [], migrations: [] });
+    }
+  });
+});
+
 describe("major version changes need a backup taken with the running image", () => {
   let dir: string;
   beforeEach(() => {
@@ -165,6 +276,7 @@ describe("major version changes need a backup taken with the running image", () 
     volume?: string;
     corrupt?: boolean;
     where?: string;
+    role?: "prometheus" | "grafana";
   }): string {
     const stamp = opts.at
       .toISOString()
@@ -185,7 +297,7 @@ describe("major version changes need a backup taken with the running image", () 
       volumes: [
         {
           volume,
-          role: "grafana",
+          role: opts.role ?? "grafana",
           archive,
           bytes: content.length,
           sha256: createHash("sha256").update(content).digest("hex"),
@@ -223,7 +335,7 @@ describe("major version changes need a backup taken with the running image", () 
       "taken with the running grafana/grafana:13.0.1 within the last 24 hours",
       "npm run backup",
       "k6-observatory:migrationBackup",
-      "no backup under",
+      `no backup under ${path.join(dir, "backups", "dev")}`,
     ])
       expect(msg).toContain(fragment);
   });
@@ -234,6 +346,11 @@ describe("major version changes need a backup taken with the running image", () 
       "taken with another image",
       { at: hoursAgo(1), image: "grafana/grafana:12.4.0" },
       "not the running grafana/grafana:13.0.1",
+    ],
+    [
+      "of the volume, made for another service",
+      { at: hoursAgo(1), role: "prometheus" as const },
+      "holds no grafana archive of volume k6obs-dev-grafana-data",
     ],
     [
       "of another volume",
@@ -250,6 +367,57 @@ describe("major version changes need a backup taken with the running image", () 
     const found = backup({ at: hoursAgo(2) });
     const warnings = await checkDeployment(DEPLOYED, cfg(upgrade), { repoRoot: dir, now });
     expect(warnings).toEqual([`Grafana 13.0.1 -> 14.0.0: relying on the backup ${found}`]);
+  });
+
+  test("the refusal is one error naming what was checked and every problem", async () => {
+    await expect(
+      checkDeployment(DEPLOYED, cfg({ ...upgrade, prometheusRetentionTime: "7d" }), { repoRoot: dir, now }),
+    ).rejects.toThrow(
+      /^Invalid change against the last deployment:\n {2}- k6-observatory:prometheusRetentionTime = "7d" is not allowed without consent[^\n]*\n {2}- k6-observatory:grafanaImage = "grafana\/grafana:14.0.0" is not allowed yet/,
+    );
+  });
+
+  test("of several good backups the newest is relied on", async () => {
+    // Created out of order: the choice follows the names (UTC timestamps), not the listing.
+    backup({ at: hoursAgo(4) });
+    backup({ at: hoursAgo(2) });
+    const newest = backup({ at: hoursAgo(0.5) });
+    backup({ at: hoursAgo(3) });
+    backup({ at: hoursAgo(5) });
+    expect(await checkDeployment(DEPLOYED, cfg(upgrade), { repoRoot: dir, now })).toEqual([
+      `Grafana 13.0.1 -> 14.0.0: relying on the backup ${newest}`,
+    ]);
+  });
+
+  test.each([
+    ["exactly 24 hours old", 24],
+    ["just made", 0],
+    ["dated 5 minutes ahead (clock skew)", -5 / 60],
+  ])("a backup %s counts", async (_name, age) => {
+    const found = backup({ at: hoursAgo(age) });
+    expect(await checkDeployment(DEPLOYED, cfg(upgrade), { repoRoot: dir, now })).toEqual([
+      `Grafana 13.0.1 -> 14.0.0: relying on the backup ${found}`,
+    ]);
+  });
+
+  test("a backup dated 6 minutes or more ahead does not count", async () => {
+    backup({ at: hoursAgo(-0.1) });
+    expect(await refusal(upgrade)).toContain(
+      `made at ${hoursAgo(-0.1).toISOString()}, not within the last 24 hours`,
+    );
+  });
+
+  test("every backup looked at is named with its reason; stray files are not backups", async () => {
+    const unreadable = path.join(dir, "backups", "dev", "20261201T110000Z");
+    fs.mkdirSync(unreadable, { recursive: true });
+    fs.writeFileSync(path.join(dir, "backups", "dev", "notes.txt"), "not a backup");
+    const old = backup({ at: hoursAgo(30) });
+    const msg = await refusal(upgrade);
+    expect(msg).toContain(
+      `Checked: ${unreadable}: cannot read ${path.join(unreadable, "manifest.json")}: ENOENT`,
+    );
+    expect(msg).toContain(`; ${old}: made at ${hoursAgo(30).toISOString()}`);
+    expect(msg).not.toContain("notes.txt");
   });
 
   test("migrationBackup names the one backup to rely on, anywhere", async () => {

@@ -1,5 +1,5 @@
 import { ConfigError, ConfigKey, parseConfig } from "../../config";
-import { REMOTE_WRITE_QUEUE_DEFAULTS } from "../../model/remote-write";
+import { REMOTE_WRITE_QUEUE_DEFAULTS, redactRemoteWrite } from "../../model/remote-write";
 import { REPO_ROOT } from "../harness/program";
 
 const SECRET = "s3cr3t-remote-write-pw";
@@ -160,5 +160,73 @@ describe("stack setting prometheusRemoteWrite", () => {
     expect(joined).toContain("is not allowed");
     for (const part of parts) expect(joined).toContain(part);
     expect(joined).not.toContain(SECRET);
+  });
+});
+
+describe("what a message shows of prometheusRemoteWrite", () => {
+  test("every credential-like field, at any depth, is described instead of shown", () => {
+    const shown = redactRemoteWrite([
+      {
+        url: `HTTPS://u:${SECRET}@m.example.com/push`,
+        name: "team@ops",
+        username: "team",
+        Password: SECRET,
+        bearerToken: SECRET,
+        basic_auth: { password: SECRET },
+        authorization: { type: "Bearer", credentials: SECRET },
+        sigv4: { access_key: SECRET, secret_key: 12345 },
+        queue: { maxShards: 4, retryOnHttp429: true, note: null },
+      },
+    ]);
+    const described = `(secret, ${SECRET.length} characters)`;
+    expect(shown).toEqual([
+      {
+        url: "HTTPS://(credentials)@m.example.com/push",
+        name: "team@ops",
+        username: "team",
+        Password: described,
+        bearerToken: described,
+        basic_auth: { password: described },
+        authorization: { type: "Bearer", credentials: described },
+        sigv4: { access_key: described, secret_key: "(secret)" },
+        queue: { maxShards: 4, retryOnHttp429: true, note: null },
+      },
+    ]);
+  });
+
+  test("a URL without userinfo, and values that are not objects, are shown as given", () => {
+    expect(redactRemoteWrite("https://m.example.com/push@v1")).toBe("https://m.example.com/push@v1");
+    expect(redactRemoteWrite("u:p@m.example.com")).toBe("u:p@m.example.com");
+    expect(redactRemoteWrite("see https://u:p@m.example.com")).toBe("see https://u:p@m.example.com");
+    expect(redactRemoteWrite("https://@m.example.com")).toBe("https://(credentials)@m.example.com");
+    expect(redactRemoteWrite([1, null, true])).toEqual([1, null, true]);
+  });
+
+  test("a refused value is echoed with its credentials described", () => {
+    const problems = problemsOf([
+      { url: "https://m.example.com/push", username: "u", password: SECRET, shards: 2 },
+    ]);
+    const shown = [
+      {
+        url: "https://m.example.com/push",
+        username: "u",
+        password: `(secret, ${SECRET.length} characters)`,
+        shards: 2,
+      },
+    ];
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(
+      `prometheusRemoteWrite = ${JSON.stringify(JSON.stringify(shown))} is not allowed: entry 0 has unknown fields shards`,
+    );
+  });
+
+  test("a value that is not JSON is not echoed", () => {
+    const run = () =>
+      parseConfig((k) => (k === "prometheusRemoteWrite" ? `[{"password":"${SECRET}"` : undefined), {
+        stack: "dev",
+        repoRoot: REPO_ROOT,
+        isSecret: () => true,
+      });
+    expect(run).toThrow('k6-observatory:prometheusRemoteWrite = "(not JSON)" is not allowed');
   });
 });

@@ -52,14 +52,14 @@ describe("secret config for k6", () => {
     ['{"K6_CLOUD_TOKEN":"x"}', "not starting with K6_"],
     ['{"TARGET_URL":"x"}', "not TARGET_URL or TESTID"],
     ['{"A-B":"x"}', '"A-B"'],
-    ['{"TOKEN":{"nested":"' + TOKEN + '"}}', "TOKEN is not a string"],
-    ['["' + TOKEN + '"]', "an object of string values"],
+    ['{"TOKEN":{"nested":"' + TOKEN + '"}}', "string values; TOKEN is not a string"],
+    ['["' + TOKEN + '"]', "an object of string values, set one at a time"],
     ['{"LD_PRELOAD":"/tmp/x.so"}', "not the runtime's LD_PRELOAD"],
     ['{"TOKEN":"a\\u0000b"}', "without NUL characters"],
   ])("k6SecretEnv %s is refused without echoing the value", (value, fragment) => {
     const problems = problemsOf({ k6SecretEnv: value }, ["k6SecretEnv"]);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toContain("k6-observatory:k6SecretEnv");
+    expect(problems[0]).toMatch(/^k6-observatory:k6SecretEnv = "\(secret\)" is not allowed: /);
     expect(problems[0]).toContain(fragment);
     expect(problems[0]).not.toContain(TOKEN);
   });
@@ -97,6 +97,27 @@ describe("secret config for k6", () => {
     const problems = problemsOf({ k6Env: JSON.stringify({ UPSTREAM: `https://bob:${TOKEN}@api.example` }) });
     expect(problems).toEqual([expect.stringContaining("k6Env variable UPSTREAM (plaintext) is not allowed")]);
     expect(problems[0]).not.toContain(TOKEN);
+  });
+
+  test.each([
+    ["a user part only", `https://${TOKEN}@api.example`],
+    ["a password only", `https://:${TOKEN}@api.example`],
+    ["a host no URL parser takes", `https://bob:${TOKEN}@api example`],
+  ])("a k6Env value that is a URL with %s is refused as a credential", (_what, url) => {
+    const problems = problemsOf({ k6Env: JSON.stringify({ UPSTREAM: url }) });
+    expect(problems).toEqual([expect.stringContaining("k6Env variable UPSTREAM (plaintext) is not allowed")]);
+    expect(problems.join("\n")).not.toContain(TOKEN);
+  });
+
+  test("plain k6Env values that only look like addresses are kept", () => {
+    const env = { CONTACT: "ops@example.com", UPSTREAM: "https://api.example/v1@2", HOST: "bob:8080@x" };
+    expect(parse({ k6Env: JSON.stringify(env) }).k6?.env).toEqual(env);
+  });
+
+  test("a refused k6Env without credentials is echoed as written", () => {
+    expect(problemsOf({ k6Env: '{"BAD-NAME":"x"}' })[0]).toMatch(
+      /^k6-observatory:k6Env = "\{\\"BAD-NAME\\":\\"x\\"\}" is not allowed: variable names/,
+    );
   });
 
   test("a plaintext k6TargetUrl with credentials is refused, telling the user to set it with --secret", () => {
@@ -171,5 +192,37 @@ describe("secret config for k6", () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("secrets of the stack itself", () => {
+  test.each([
+    ["too short", "hunter2", "(secret, 7 characters) is not allowed: at least 12 characters"],
+    ["with whitespace", "long enough pass", "(secret, 16 characters) is not allowed: at least 12 characters"],
+  ])("a Grafana admin password %s is described, never shown", (_what, pw, fragment) => {
+    const problems = problemsOf({ grafanaAdminPassword: pw }, ["grafanaAdminPassword"]);
+    expect(problems).toEqual([
+      `k6-observatory:grafanaAdminPassword = ${fragment} without whitespace, or empty to generate one`,
+    ]);
+  });
+
+  test("a Grafana admin password stored in plaintext is refused by its length only", () => {
+    expect(problemsOf({ grafanaAdminPassword: "long-enough-password" })).toEqual([
+      "k6-observatory:grafanaAdminPassword = (plaintext, 20 characters) is not allowed: store it encrypted with `pulumi config set --secret grafanaAdminPassword <value>`",
+    ]);
+    expect(
+      parse({ grafanaAdminPassword: "long-enough-password" }, ["grafanaAdminPassword"]).grafanaAdminPassword,
+    ).toBe("long-enough-password");
+  });
+
+  test("a webhook URL is described by its length, whether refused or stored in plaintext", () => {
+    const hook = `https://hooks.example/${TOKEN}`;
+    expect(problemsOf({ alertWebhookUrl: `ftp://hooks.example/${TOKEN}` }, ["alertWebhookUrl"])).toEqual([
+      `k6-observatory:alertWebhookUrl = (secret, ${`ftp://hooks.example/${TOKEN}`.length} characters) is not allowed: it uses ftp, not http or https; allowed: an absolute http:// or https:// URL that Alertmanager posts alerts to, or empty for none`,
+    ]);
+    expect(problemsOf({ alertWebhookUrl: hook })).toEqual([
+      `k6-observatory:alertWebhookUrl = (plaintext, ${hook.length} characters) is not allowed: store it encrypted with \`pulumi config set --secret alertWebhookUrl <url>\``,
+    ]);
+    expect(parse({ alertWebhookUrl: hook }, ["alertWebhookUrl"]).alertWebhookUrl).toBe(hook);
   });
 });

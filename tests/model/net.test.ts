@@ -1,6 +1,6 @@
 // The one loopback rule, used by the stack config (bindAddress, k6TargetUrl) and the policy pack.
 import { isLoopbackAddress } from "../../policy/rules";
-import { isLoopbackIp, isUnspecifiedIp, urlHost } from "../../model/net";
+import { isLoopbackIp, isUnspecifiedIp, redactUrlCredentials, urlHost } from "../../model/net";
 import { ConfigError, parseConfig } from "../../config";
 import { REPO_ROOT } from "../harness/program";
 
@@ -68,4 +68,26 @@ test("unspecified addresses and URL hosts", () => {
   expect(["0.0.0.0", "::", "0:0:0:0:0:0:0:0", "0::0"].map(isUnspecifiedIp)).toEqual([true, true, true, true]);
   expect(["127.0.0.1", "::1"].map(isUnspecifiedIp)).toEqual([false, false]);
   expect([urlHost("127.0.0.1"), urlHost("::1")]).toEqual(["127.0.0.1", "[::1]"]);
+});
+
+test.each([
+  ["https://bob:pw@api.example/x", "https://***@api.example/x"],
+  ["https://token@api.example", "https://***@api.example"],
+  // An unencoded @ in the password: nothing of it is left.
+  ["https://bob:p@ss@api.example:8443/x", "https://***@api.example:8443/x"],
+  ["HTTP://bob:pw@api.example", "HTTP://***@api.example"],
+  ["git+ssh://bob:pw@h.example", "git+ssh://***@h.example"],
+  ["http://bob:pw@not a host", "http://***@not a host"],
+])("a message shows %s as %s", (raw, shown) => {
+  expect(redactUrlCredentials(raw)).toBe(shown);
+});
+
+test.each([
+  "https://api.example/path@v2",
+  "https://api.example?from=a@b",
+  "https://api.example#me@here",
+  "ops@example.com",
+  "see https://bob:pw@api.example",
+])("%s has no userinfo to hide and is shown as written", (raw) => {
+  expect(redactUrlCredentials(raw)).toBe(raw);
 });

@@ -22,6 +22,9 @@ test.each([
   ],
   ["0", 0n],
   ["292y", 292n * 365n * DAY_NS],
+  ["90d", 90n * DAY_NS],
+  // The largest count of a unit Go's overflow check lets through.
+  ["9223372036854ms", 9_223_372_036_854n * NS_PER_MS],
 ])("duration %s is %d ns", (text, ns) => {
   expect(parsePrometheusDuration(text)).toEqual({ ok: true, value: ns });
 });
@@ -34,6 +37,12 @@ test.each([
   ["30", 'not a valid duration string: "30"'],
   ["1.5h", 'unknown unit "." in duration "1.5h"'],
   ["", "empty duration string"],
+  ["1d1d", 'not a valid duration string: "1d1d"'],
+  ["-1d", 'not a valid duration string: "-1d"'],
+  ["d", 'not a valid duration string: "d"'],
+  ["18446744073709551616ms", 'not a valid duration string: "18446744073709551616ms"'],
+  ["9223372036855ms", "duration out of range"],
+  ["1toString", 'unknown unit "toString" in duration "1toString"'],
 ])("duration %j is refused: %s", (text, error) => {
   expect(parsePrometheusDuration(text)).toEqual({ ok: false, error });
 });
@@ -47,6 +56,14 @@ test.each([
   ["7EB1023PB", 7n * (1n << 60n) + 1023n * (1n << 50n)],
   // Exactly 2^63 passes Go's float comparison and wraps, as the real binary logs (size=-8EiB).
   ["8EB", -(1n << 63n)],
+  ["+1GB", 1n << 30n],
+  ["-1GB", -(1n << 30n)],
+  ["-0", 0n],
+  [".5KB", 512n],
+  ["2.KB", 2048n],
+  ["1.25B", 1n],
+  ["1PB", 1n << 50n],
+  ["1TiB", 1n << 40n],
 ])("size %s is %d bytes", (text, bytes) => {
   expect(parsePrometheusBytes(text)).toEqual({ ok: true, value: bytes });
 });
@@ -56,6 +73,12 @@ test.each([
   ["5kB", "units: unknown unit kB in 5kB"],
   ["10", "units: unknown unit  in 10"],
   ["92233720368547758070B", "units: invalid 92233720368547758070B"],
+  ["1.92233720368547758070B", "units: invalid 1.92233720368547758070B"],
+  ["-9EB", "units: overflow parsing unit"],
+  ["GB", "units: invalid GB"],
+  [".GB", "units: invalid .GB"],
+  ["+", "units: invalid +"],
+  ["", "units: invalid "],
 ])("size %j is refused: %s", (text, error) => {
   expect(parsePrometheusBytes(text)).toEqual({ ok: false, error });
 });
