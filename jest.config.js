@@ -14,6 +14,8 @@ module.exports = {
   // side by side on an engine each; on a given engine (K6OBS_E2E_DOCKER=system) they must not.
   maxWorkers: process.env.K6OBS_E2E_DOCKER === "system" ? 1 : 2,
   reporters: ["default", "<rootDir>/tests/harness/summary-reporter.js"],
+  // StrykerJS's sandboxes (npm run test:mutation) hold copies of the repo.
+  modulePathIgnorePatterns: ["<rootDir>/reports/"],
   projects: [
     {
       // In-process only: a test that starts a process or opens a socket fails (unit-guard.ts).
