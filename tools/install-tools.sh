@@ -90,32 +90,31 @@ alertmanager_ui_placeholder() {
   go mod edit -replace "$module=./alertmanager-src"
 }
 
-install_prometheus() {
-  versions
-  local dir="$cache_dir/prometheus-v${PROMETHEUS_VERSION}"
-  lock "prometheus-v${PROMETHEUS_VERSION}"
-  if [[ ! -x $dir/prometheus || ! -x $dir/promtool ]]; then
-    need_go "Prometheus ${PROMETHEUS_VERSION}"
-    say "building prometheus and promtool ${PROMETHEUS_VERSION} (first run only, minutes)"
+# A Prometheus project's server and its CLI (server@version cli@version) built into the cache
+# once, at the pinned image's version; prints the directory.
+install_server_and_cli() {
+  local name=$1 version=$2 module=$3 prepare=$4 server=$5 cli=$6
+  local dir="$cache_dir/$name-v$version"
+  lock "$name-v$version"
+  if [[ ! -x $dir/${server%@*} || ! -x $dir/${cli%@*} ]]; then
+    need_go "$name $version"
+    say "building ${server%@*} and ${cli%@*} $version (first run only, minutes)"
     mkdir -p "$dir"
-    go_build "$dir" github.com/prometheus/prometheus "$PROMETHEUS_VERSION" no_prepare \
-      "prometheus@${PROMETHEUS_MODULE_VERSION}" "promtool@${PROMETHEUS_MODULE_VERSION}"
+    go_build "$dir" "$module" "$version" "$prepare" "$server" "$cli"
   fi
   echo "$dir"
 }
 
+install_prometheus() {
+  versions
+  install_server_and_cli prometheus "$PROMETHEUS_VERSION" github.com/prometheus/prometheus no_prepare \
+    "prometheus@${PROMETHEUS_MODULE_VERSION}" "promtool@${PROMETHEUS_MODULE_VERSION}"
+}
+
 install_alertmanager() {
   versions
-  local dir="$cache_dir/alertmanager-v${ALERTMANAGER_VERSION}"
-  lock "alertmanager-v${ALERTMANAGER_VERSION}"
-  if [[ ! -x $dir/alertmanager || ! -x $dir/amtool ]]; then
-    need_go "Alertmanager ${ALERTMANAGER_VERSION}"
-    say "building alertmanager and amtool ${ALERTMANAGER_VERSION} (first run only, minutes)"
-    mkdir -p "$dir"
-    go_build "$dir" github.com/prometheus/alertmanager "$ALERTMANAGER_VERSION" alertmanager_ui_placeholder \
-      "alertmanager@v${ALERTMANAGER_VERSION}" "amtool@v${ALERTMANAGER_VERSION}"
-  fi
-  echo "$dir"
+  install_server_and_cli alertmanager "$ALERTMANAGER_VERSION" github.com/prometheus/alertmanager \
+    alertmanager_ui_placeholder "alertmanager@v${ALERTMANAGER_VERSION}" "amtool@v${ALERTMANAGER_VERSION}"
 }
 
 install_actionlint() {
