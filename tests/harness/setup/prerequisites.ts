@@ -14,22 +14,29 @@ const REPO = path.resolve(__dirname, "..", "..", "..");
 export type Tool =
   "prometheus" | "alertmanager" | "actionlint" | "shellcheck" | "busybox" | "docker" | "pulumi";
 
+const INSTALLER = path.join(REPO, "tools", "install-tools.sh");
+const INSTALL_TIMEOUT_MS = 40 * 60_000;
+
+function installFailed(tool: Tool, detail: string, cause?: unknown): Error {
+  return new Error(
+    `the tests need ${tool} and it could not be installed; run: bash tools/install-tools.sh ${tool}\n${detail}`,
+    { cause },
+  );
+}
+
 /** Runs tools/install-tools.sh for the tools (progress on stderr); returns the path it printed for each. */
 export function installTools(tools: readonly Tool[]): Record<Tool, string> {
   const paths: Partial<Record<Tool, string>> = {};
   for (const tool of tools) {
     try {
-      const out = execFileSync("bash", [path.join(REPO, "tools", "install-tools.sh"), tool], {
+      const out = execFileSync("bash", [INSTALLER, tool], {
         encoding: "utf8",
         stdio: ["ignore", "pipe", "inherit"],
-        timeout: 40 * 60_000,
+        timeout: INSTALL_TIMEOUT_MS,
       });
       paths[tool] = out.trim().split("\n").pop() ?? "";
     } catch (e) {
-      throw new Error(
-        `the tests need ${tool} and it could not be installed; run: bash tools/install-tools.sh ${tool}\n${String(e)}`,
-        { cause: e },
-      );
+      throw installFailed(tool, String(e), e);
     }
   }
   return paths as Record<Tool, string>;
@@ -37,26 +44,16 @@ export function installTools(tools: readonly Tool[]): Record<Tool, string> {
 
 /** The Go builds take minutes on a cold cache: started together, in the background. */
 export function installToolsInParallel(tools: readonly Tool[]): Promise<void> {
-  return Promise.all(
-    tools.map(
-      (tool) =>
-        new Promise<void>((resolve, reject) => {
-          execFile(
-            "bash",
-            [path.join(REPO, "tools", "install-tools.sh"), tool],
-            { timeout: 40 * 60_000, maxBuffer: 64 * 1024 * 1024 },
-            (err, _stdout, stderr) =>
-              err
-                ? reject(
-                    new Error(
-                      `the tests need ${tool} and it could not be installed; run: bash tools/install-tools.sh ${tool}\n${stderr.slice(-3000)}`,
-                    ),
-                  )
-                : resolve(),
-          );
-        }),
-    ),
-  ).then(() => undefined);
+  const one = (tool: Tool) =>
+    new Promise<void>((resolve, reject) => {
+      execFile(
+        "bash",
+        [INSTALLER, tool],
+        { timeout: INSTALL_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+        (err, _stdout, stderr) => (err ? reject(installFailed(tool, stderr.slice(-3000), err)) : resolve()),
+      );
+    });
+  return Promise.all(tools.map(one)).then(() => undefined);
 }
 
 /** Environment names shared by the setup, the tests and the teardown (same process or inherited). */
